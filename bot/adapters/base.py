@@ -1,0 +1,420 @@
+"""The adapter seam: one class per platform, with the shared plumbing here.
+
+An adapter turns a ``PostPlan`` into HTTP requests over the one shared
+``httpx.AsyncClient`` and returns a ``Receipt``. Everything platform-neutral
+lives in this module, once:
+
+* ``request`` maps every outcome to the error tree (see ``bot.errors``):
+  429 with its wait (Retry-After, x-rate-limit-reset, RateLimit-Reset,
+  Telegram's and Discord's ``retry_after``) -> RateLimited; 5xx, refused
+  connections, connect and pool timeouts -> transient; a timeout or dropped
+  connection after the request went out -> DeliveryUnknown; 401/403 ->
+  AuthError; other 4xx -> Rejected with the platform's own message;
+* retries with exponential backoff and jitter, bounded in count and time,
+  honouring the platform's wait; a request that may already have taken effect
+  is repeated only when the platform makes repeating safe (an idempotency
+  key, a fixed record key), otherwise the adapter looks for the post or the
+  outcome is reported as unknown;
+* ``publish`` walks the segments of a thread, skipping those already sent
+  (the ``Journal`` remembers them), and records each one the moment it is
+  sent, so a crash mid-thread resumes with the next segment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+import httpx
+
+from bot.config import Account
+from bot.errors import (
+    AuthError,
+    DeliveryUnknown,
+    PermanentError,
+    PostbotError,
+    PublishError,
+    RateLimited,
+    Rejected,
+    ServerError,
+    Timeout,
+    TransientError,
+)
+from bot.models import PostPlan, Receipt, SentSegment
+from bot.platforms import Platform, get_platform
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try one request before giving it back to the caller."""
+
+    attempts: int = 4
+    base_delay: float = 1.0
+    max_delay: float = 60.0  # a longer wait is the outbox's business, not a sleep here
+    max_total: float = 180.0
+
+
+class Journal(Protocol):
+    """Where a publish keeps its progress: the outbox row, or memory for ``post``."""
+
+    @property
+    def identity(self) -> str:
+        """Unique to this post and the same every time it is resumed (a key seed)."""
+
+    def sent_segments(self) -> list[SentSegment]:
+        """Segments already sent, in order (a resumed thread continues after them)."""
+
+    def material(self, index: int) -> dict[str, str]:
+        """Idempotency material saved for segment ``index`` (empty if none yet)."""
+
+    async def remember(self, index: int, material: dict[str, str]) -> None:
+        """Save idempotency material before segment ``index`` is sent."""
+
+    async def sent(self, index: int, segment: SentSegment) -> None:
+        """Record segment ``index`` as sent, before the next one goes out."""
+
+    def inflight(self) -> int | None:
+        """The segment that was being sent when the last attempt stopped, if any."""
+
+    async def sending(self, index: int) -> None:
+        """Mark segment ``index`` as about to go out (for adapters without idempotency)."""
+
+    async def not_sent(self, index: int) -> None:
+        """Segment ``index`` certainly did not go out (a refused or failed request)."""
+
+
+@dataclass
+class MemoryJournal:
+    """A journal that lives as long as one ``postbot post``."""
+
+    done: list[SentSegment] = field(default_factory=list)
+    saved: dict[int, dict[str, str]] = field(default_factory=dict)
+    identity: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def sent_segments(self) -> list[SentSegment]:
+        return list(self.done)
+
+    def material(self, index: int) -> dict[str, str]:
+        return dict(self.saved.get(index, {}))
+
+    async def remember(self, index: int, material: dict[str, str]) -> None:
+        self.saved[index] = dict(material)
+
+    async def sent(self, index: int, segment: SentSegment) -> None:
+        self.done.append(segment)
+        self.current = None
+
+    current: int | None = None
+
+    def inflight(self) -> int | None:
+        return self.current
+
+    async def sending(self, index: int) -> None:
+        self.current = index
+
+    async def not_sent(self, index: int) -> None:
+        self.current = None
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Adapter(ABC):
+    """Publishes plans to one account of one platform."""
+
+    platform: ClassVar[str]
+    # True when repeating a create request cannot post twice (an idempotency
+    # key or a client-chosen record key).
+    idempotent: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        account: Account,
+        client: httpx.AsyncClient,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.account = account
+        self.client = client
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.timeout = float(account.option("timeout", 30))
+        # After a 429, the account waits for the platform's reset: no request
+        # of any post goes out before then (a limit is the account's, not a post's).
+        self.blocked_until = 0.0
+
+    # -- what each platform provides ------------------------------------------------
+
+    @abstractmethod
+    async def send_segment(
+        self, plan: PostPlan, index: int, sent: list[SentSegment], journal: Journal
+    ) -> SentSegment:
+        """Send segment ``index`` (replying to ``sent[-1]`` where threads exist)."""
+
+    def error_message(self, response: httpx.Response) -> str:
+        """The platform's own words for a failed response."""
+        return _message_from_body(response)
+
+    async def find_sent(
+        self, plan: PostPlan, index: int, sent: list[SentSegment]
+    ) -> SentSegment | None:
+        """After an unknown outcome: the post, if it can be found on the platform."""
+        return None
+
+    async def rules(self) -> Platform:
+        """The text rules for this account (its own limit, where it has one)."""
+        limit = self.account.option("limit")
+        return get_platform(self.platform, int(limit) if limit else None)
+
+    @classmethod
+    def dry_run_response(cls, request: httpx.Request) -> httpx.Response | None:
+        """A plausible answer in the platform's own shape, for dry-run."""
+        return None
+
+    # -- shared plumbing ------------------------------------------------------------------
+
+    async def publish(self, plan: PostPlan, journal: Journal) -> Receipt:
+        """Send every segment not yet sent; record each one as it goes.
+
+        A segment that was in flight when an earlier attempt stopped (a crash,
+        a kill) may have arrived: idempotent adapters simply repeat it, the
+        others look for it and report it unknown if it cannot be found.
+        """
+        sent = journal.sent_segments()
+        for index in range(len(sent), len(plan.segments)):
+            if not self.idempotent and journal.inflight() == index:
+                segment = await self._recover(plan, index, sent)
+            else:
+                if not self.idempotent:
+                    await journal.sending(index)
+                try:
+                    segment = await self.send_segment(plan, index, sent, journal)
+                except DeliveryUnknown:
+                    segment = await self._recover(plan, index, sent)
+                except (TransientError, PermanentError):
+                    await journal.not_sent(index)
+                    raise
+            await journal.sent(index, segment)
+            sent.append(segment)
+        return Receipt(self.account.name, tuple(sent))
+
+    async def _recover(self, plan: PostPlan, index: int, sent: list[SentSegment]) -> SentSegment:
+        found = await self.find_sent(plan, index, sent)
+        if found is None:
+            raise DeliveryUnknown(
+                self.account.name,
+                f"segment {index + 1} of {len(plan.segments)} may have been sent "
+                "(its answer was lost); not sending it again",
+            )
+        log.info("%s: segment %d had arrived after all", self.account.name, index + 1)
+        return found
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        safe_to_repeat: bool | None = None,
+        attempts: int | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One HTTP request with the error map and bounded retries.
+
+        ``safe_to_repeat`` says whether sending it twice is harmless (GETs,
+        and creates the platform deduplicates); by default only GETs are.
+        ``attempts=1`` leaves every retry decision to the caller.
+        """
+        repeat = (method == "GET") if safe_to_repeat is None else safe_to_repeat
+        limit = attempts or self.policy.attempts
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._once(method, url, repeat, **kwargs)
+            except (TransientError, DeliveryUnknown) as exc:
+                if isinstance(exc, DeliveryUnknown) and not repeat:
+                    raise
+                delay = self._delay(exc, attempt)
+                elapsed = time.monotonic() - started
+                if attempt >= limit or delay is None or elapsed + delay > self.policy.max_total:
+                    raise
+                log.warning(
+                    "%s: attempt %d failed (%s); retrying in %.1fs",
+                    self.account.name,
+                    attempt,
+                    exc.message,
+                    delay,
+                )
+                await self.wait(delay, exc)
+
+    async def wait(self, delay: float, error: PublishError) -> None:
+        """Sleep before a retry; a rate limit waited out here no longer blocks the account."""
+        await self.sleep(delay)
+        if isinstance(error, RateLimited):
+            self.blocked_until = 0.0
+
+    def _delay(self, error: PublishError, attempt: int) -> float | None:
+        if isinstance(error, RateLimited):
+            return error.retry_after if error.retry_after <= self.policy.max_delay else None
+        backoff = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
+        return float(backoff * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
+
+    async def _once(self, method: str, url: str, repeat: bool, **kwargs: Any) -> httpx.Response:
+        name = self.account.name
+        wait = self.blocked_until - time.time()
+        if wait > 0:
+            raise RateLimited(name, wait, "rate limited: waiting for the platform's reset")
+        try:
+            response = await self.client.request(
+                method,
+                url,
+                timeout=self.timeout,
+                extensions={"postbot_platform": self.platform},
+                **kwargs,
+            )
+        except PostbotError:
+            raise
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise Timeout(name, f"{type(exc).__name__}: the request was not sent") from exc
+        except httpx.WriteTimeout as exc:
+            raise Timeout(
+                name, "timed out while sending the request; the platform cannot have acted on it"
+            ) from exc
+        except httpx.ReadTimeout as exc:
+            raise DeliveryUnknown(name, "no answer in time after the request was sent") from exc
+        except httpx.ConnectError as exc:
+            raise TransientError(name, f"cannot connect: {exc}") from exc
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise DeliveryUnknown(
+                name, f"the connection dropped after the request was sent ({exc})"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise TransientError(name, f"{type(exc).__name__}: {exc}") from exc
+        self.check(response, repeat)
+        return response
+
+    def check(self, response: httpx.Response, repeat: bool = True) -> None:
+        """Raise the error a response stands for; return quietly on success."""
+        status = response.status_code
+        if status < 400:
+            return
+        name = self.account.name
+        message = self.error_message(response)
+        if status == 429:
+            wait = self.retry_after(response)
+            self.blocked_until = max(self.blocked_until, time.time() + wait)
+            raise RateLimited(name, wait, message)
+        if status in (401, 403):
+            raise AuthError(name, f"credentials refused ({status}): {message}")
+        if status in (502, 504) and not repeat:
+            # A gateway gave up waiting: the platform may still have made the post.
+            raise DeliveryUnknown(
+                name, f"gateway error {status} after the request was sent: {message}"
+            )
+        if status >= 500:
+            raise ServerError(name, status, message)
+        raise Rejected(name, status, message)
+
+    def retry_after(self, response: httpx.Response) -> float:
+        """Seconds to wait, from whichever signal the platform sends."""
+        headers = response.headers
+        if value := headers.get("retry-after"):
+            seconds = _seconds_or_date(value)
+            if seconds is not None:
+                return seconds
+        for header in ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"):
+            if value := headers.get(header):
+                seconds = _reset_to_seconds(value)
+                if seconds is not None:
+                    return seconds
+        if value := headers.get("x-ratelimit-reset-after"):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        body = _json_or_none(response)
+        if isinstance(body, dict):
+            for candidate in (
+                body.get("retry_after"),
+                (body.get("parameters") or {}).get("retry_after"),
+            ):
+                if isinstance(candidate, int | float):
+                    return float(candidate)
+        return self.policy.base_delay * 30
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most adapters hold nothing
+        """Release per-account state (sessions); the client is shared and not closed here."""
+
+
+def _seconds_or_date(value: str) -> float | None:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _reset_to_seconds(value: str) -> float | None:
+    """A reset time as epoch seconds (X, Bluesky, Discord) or ISO 8601 (Mastodon)."""
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    if number > 1_000_000_000:  # an epoch time, not a delay
+        return max(0.0, number - time.time())
+    return max(0.0, number)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _message_from_body(response: httpx.Response) -> str:
+    """The error text of the usual body shapes, else the start of the body."""
+    body = _json_or_none(response)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):  # Meta Graph API
+            return str(error.get("message") or error)
+        parts = [body.get(k) for k in ("error", "message", "detail", "title", "description")]
+        text = ": ".join(str(p) for p in parts if p)
+        if text:
+            return text
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message") or errors[0])
+    text = response.text.strip()
+    return text[:300] if text else f"HTTP {response.status_code}"
+
+
+def fake_response(
+    status: int, body: Any = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """An ``httpx.Response`` for dry-run answers."""
+    if isinstance(body, str):
+        return httpx.Response(status, text=body, headers=headers)
+    return httpx.Response(status, json=body, headers=headers)
