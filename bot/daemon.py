@@ -1,0 +1,606 @@
+"""``postbot run``: the daemon.
+
+APScheduler 3 (``AsyncIOScheduler``, UTC, one job per schedule with a
+trigger that knows the schedule's slots) decides *when*. Each wake-up
+enqueues the schedule's slots that are due (a few seconds ahead of time, so
+a post is ready the moment its slot comes); what to post and whether it
+already was lives in the outbox, so a restart or a second daemon never
+posts twice. A worker claims due rows and publishes them, one at a time per
+account, many accounts at once.
+
+Lifecycle: ``start`` (open the store, release claims of this host's dead
+daemons, load schedules, catch up on slots missed within each schedule's
+``catch_up``, start the scheduler and the worker), ``run`` until a stop
+signal or ``--for`` runs out, then ``stop`` (no new claims; in-flight posts
+may finish within a grace period; anything still unfinished stays claimable
+once its lease expires). SIGHUP, or a changed file, reloads postbot.yaml and
+the schedules; a file that no longer loads is reported and its last good
+version keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, PostbotError, SourceError, StoreError, TemplateError
+from bot.logs import redact_also
+from bot.outbox import NewRow, Outbox
+from bot.planner import choices, plan_for, slot_key
+from bot.publish import Publisher, Sent
+from bot.schedules import Schedule, load_schedule, schedule_files
+from bot.sources import Candidate, Source, make_source
+from bot.store import Store, copy_state, open_store
+from bot.templates import environment
+from bot.transport import ClientShards, make_client
+from bot.writer import BatchWriter
+
+log = logging.getLogger(__name__)
+
+LEAD = timedelta(seconds=5)  # enqueue this far ahead, so a post leaves on time
+SOURCE_TTL = 30.0  # re-read a source at most this often
+
+
+@dataclass
+class DaemonOptions:
+    dry_run: bool = False
+    run_for: float | None = None
+    poll: float = 1.0
+    concurrency: int = 64
+    per_account: int = 1
+    reload_every: float = 2.0
+    grace: float = 20.0
+    on_sent: Callable[[Sent], None] | None = None
+
+
+class SlotTrigger(BaseTrigger):  # type: ignore[misc]
+    """Fires ``LEAD`` before each slot of a schedule (slot times: ``Schedule.slots``)."""
+
+    def __init__(self, schedule: Schedule) -> None:
+        self.schedule = schedule
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        if previous_fire_time is None:
+            slot = self.schedule.next_slot(now + LEAD - timedelta(microseconds=1))
+        else:
+            slot = self.schedule.next_slot(previous_fire_time + LEAD)
+        return slot - LEAD if slot else None
+
+    def __str__(self) -> str:
+        return f"slots of {self.schedule.name}"
+
+
+@dataclass
+class _Loaded:
+    """The schedules running now, by file, and what they were loaded from."""
+
+    by_path: dict[Path, Schedule] = field(default_factory=dict)
+    mtimes: dict[Path, float] = field(default_factory=dict)
+
+
+class Daemon:
+    def __init__(self, config_path: Path, options: DaemonOptions | None = None) -> None:
+        self.config_path = config_path
+        self.options = options or DaemonOptions()
+        self.settings: Settings | None = None
+        self.store: Store | None = None
+        self.outbox: Outbox | None = None
+        self.publisher: Publisher | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.loaded = _Loaded()
+        self.sources: dict[str, tuple[Source, float, list[Candidate]]] = {}
+        self.enqueued_until: dict[str, datetime] = {}
+        self.stopping = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.inflight: dict[int, asyncio.Task[None]] = {}
+        self.inflight_accounts: dict[int, str] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._config_mtime = 0.0
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._clients: list[Any] = []
+        self._idle: set[tuple[str, str]] = set()
+        self._firing: set[asyncio.Task[Any]] = set()
+        self.writer: BatchWriter | None = None
+        self.started_at = time.time()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Daemon:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        settings = self._load_settings()
+        self.settings = settings
+        self._config_mtime = _mtime(self.config_path)
+        url = settings.database_url
+        if self.options.dry_run:
+            # A dry run must not mark anything as posted in the real state.
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="postbot-dry-run-")
+            url = f"sqlite:///{self._temp_dir.name}/dry-run.db"
+        self.store = await asyncio.to_thread(open_store, url)
+        if self.options.dry_run:
+            await self._copy_real_state(settings.database_url)
+        self.outbox = Outbox(self.store, lease=settings.lease)
+        self.writer = BatchWriter(self.store)
+        self.writer.start()
+        self.outbox.run = self.writer.run
+        self.started_at = time.time()
+        await self._heartbeat()
+        released = await asyncio.to_thread(self.outbox.release_dead_owners)
+        if released:
+            log.info("released %d post(s) claimed by a daemon of this host that is gone", released)
+        secrets = settings.all_secret_values()
+        shards = ClientShards.create(
+            self.options.concurrency,
+            dry_run=self.options.dry_run,
+            secrets=secrets,
+            guard=settings.network_guard,
+        )
+        sources_client, _ = make_client(
+            dry_run=False, secrets=secrets, guard=settings.network_guard, keep_requests=False
+        )
+        self._clients = [shards, sources_client]
+        self.sources_client = sources_client
+        self.publisher = Publisher(
+            settings,
+            self.outbox,
+            shards,
+            per_account=self.options.per_account,
+            on_sent=self.options.on_sent,
+        )
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._load_schedules(initial=True)
+        await self._catch_up()
+        self.scheduler.start()
+        self._tasks = [
+            asyncio.create_task(self._worker(), name="worker"),
+            asyncio.create_task(self._renew_leases(), name="leases"),
+            asyncio.create_task(self._watch_files(), name="reload"),
+        ]
+        mode = " (dry run: nothing is sent, state is thrown away)" if self.options.dry_run else ""
+        log.info("postbot running with %d schedule(s)%s", len(self.loaded.by_path), mode)
+
+    async def _heartbeat(self, stopped: bool = False) -> None:
+        assert self.outbox is not None
+        await self.outbox.run(partial(self.outbox.heartbeat, self.started_at, stopped))
+
+    async def _copy_real_state(self, real_url: str) -> None:
+        """A dry run starts from a copy of the real state: it picks what a real run would."""
+        assert self.store is not None
+        try:
+            copied = await asyncio.to_thread(copy_state, real_url, self.store)
+        except StoreError as exc:
+            log.warning("dry run: %s; starting from an empty state", exc)
+            return
+        if copied:
+            log.info("dry run: working on a copy of the state database (%d rows)", copied)
+
+    async def run(self) -> None:
+        """Run until ``request_stop`` (SIGTERM, SIGINT) or ``run_for`` seconds."""
+        if self.options.run_for is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.options.run_for)
+        else:
+            await self.stopping.wait()
+
+    def request_stop(self) -> None:
+        log.info("stopping: no new posts; waiting for posts in flight")
+        self.stopping.set()
+        self.wake.set()
+
+    def request_reload(self) -> None:
+        if self.publisher is None or self.stopping.is_set():
+            return  # still starting (it reads the files now anyway) or stopping
+        log.info("SIGHUP: reloading postbot.yaml and schedules")
+        self._reload()
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        if self.scheduler and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._firing:  # a slot being enqueued finishes its row (it stops before the next)
+            await asyncio.wait(list(self._firing), timeout=10)
+        for task in self._tasks:
+            task.cancel()
+        if self.inflight:
+            done, pending = await asyncio.wait(
+                list(self.inflight.values()), timeout=self.options.grace
+            )
+            for task in pending:
+                task.cancel()  # its row stays claimed; another daemon resumes it after the lease
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.outbox is not None:
+            with contextlib.suppress(Exception):
+                await self._heartbeat(stopped=True)
+        if self.writer is not None:
+            await self.writer.close()
+        if self.publisher:
+            await self.publisher.aclose()
+        for client in self._clients:
+            await client.aclose()
+        if self.store:
+            self.store.dispose()
+        if self._temp_dir:
+            self._temp_dir.cleanup()
+        log.info("postbot stopped")
+
+    def _load_settings(self) -> Settings:
+        settings = load_settings(self.config_path)
+        return settings.for_dry_run() if self.options.dry_run else settings
+
+    # -- schedules ---------------------------------------------------------------------------
+
+    def _load_schedules(self, initial: bool = False) -> None:
+        assert self.settings is not None
+        files = schedule_files(self.settings)
+        current = set(files)
+        for path in list(self.loaded.by_path):
+            if path not in current:
+                log.info("schedule file %s is gone; its schedule stops", path)
+                self._unschedule(self.loaded.by_path.pop(path), forget_ahead=True)
+                self.loaded.mtimes.pop(path, None)
+        for path in files:
+            mtime = _mtime(path)
+            if (
+                not initial
+                and self.loaded.mtimes.get(path) == mtime
+                and path in self.loaded.by_path
+            ):
+                continue
+            self.loaded.mtimes[path] = mtime
+            schedule, problems = load_schedule(path, self.settings)
+            for problem in problems:
+                log.error("%s", problem)
+            if schedule is None:
+                if path in self.loaded.by_path:
+                    log.error("%s: keeping the last good version of this schedule", path)
+                continue
+            redact_also(schedule.source.secret_values())
+            old = self.loaded.by_path.get(path)
+            if old is not None:
+                self._unschedule(old, forget_ahead=True)
+            self.loaded.by_path[path] = schedule
+            if schedule.enabled:
+                self._schedule(schedule)
+            if not initial:
+                log.info("loaded schedule %s from %s", schedule.name, path)
+
+    def _schedule(self, schedule: Schedule) -> None:
+        assert self.scheduler is not None
+        self.scheduler.add_job(
+            self._fire_job,
+            SlotTrigger(schedule),
+            args=[schedule.name],
+            id=f"schedule:{schedule.name}",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+        )
+
+    def _unschedule(self, schedule: Schedule, forget_ahead: bool = False) -> None:
+        """Stop firing ``schedule``; with ``forget_ahead``, also its rows enqueued ahead.
+
+        Slots are enqueued a few seconds early. When a schedule is edited,
+        disabled or removed, its rows not yet due were made by the old
+        version: they are dropped (nothing of them was sent) and the new
+        version, if any, enqueues those slots again by its own rules.
+        """
+        assert self.scheduler is not None
+        with contextlib.suppress(Exception):
+            self.scheduler.remove_job(f"schedule:{schedule.name}")
+        if forget_ahead and self.outbox is not None and self.writer is not None:
+            now = datetime.now(UTC)
+            # Queued now, so it runs before anything the new version enqueues.
+            withdraw = self.writer.submit(
+                partial(self.outbox.drop_unsent, schedule.name, None, now.timestamp())
+            )
+            withdraw.add_done_callback(partial(_report_withdrawn, schedule.name))
+            self.enqueued_until[schedule.name] = now - timedelta(microseconds=1)
+
+    def _by_name(self, name: str) -> Schedule | None:
+        return next((s for s in self.loaded.by_path.values() if s.name == name), None)
+
+    def _reload(self) -> None:
+        assert self.settings is not None
+        assert self.publisher is not None
+        try:
+            settings = self._load_settings()
+        except ConfigError as exc:
+            log.error("%s (keeping the last good postbot.yaml)", exc)
+        else:
+            self.settings = settings
+            self.publisher.settings = settings
+        self._config_mtime = _mtime(self.config_path)
+        self._load_schedules(initial=False)
+
+    async def _watch_files(self) -> None:
+        assert self.settings is not None
+        while not self.stopping.is_set():
+            await asyncio.sleep(self.options.reload_every)
+            changed = _mtime(self.config_path) != self._config_mtime
+            files = set(schedule_files(self.settings))
+            if files != set(self.loaded.mtimes) or any(
+                _mtime(p) != self.loaded.mtimes.get(p) for p in files
+            ):
+                changed = True
+            if changed:
+                self._reload()
+
+    # -- enqueueing --------------------------------------------------------------------------
+
+    async def _catch_up(self) -> None:
+        """Enqueue the slots missed while no daemon ran, within each schedule's ``catch_up``.
+
+        "Missed" starts when a daemon was last seen running on this database
+        (less a margin for what it may not have enqueued before it died): a
+        first start against a new database catches up nothing, and a start
+        beside a running daemon leaves the slots to it.
+        """
+        assert self.outbox is not None
+        now = datetime.now(UTC)
+        seen = await asyncio.to_thread(self.outbox.last_seen_other)
+        if seen is None:
+            log.info("first start against this state database: no slots to catch up")
+            since = now
+        else:
+            margin = LEAD + timedelta(seconds=min(self.outbox.lease / 3, 10.0) + 5)
+            since = datetime.fromtimestamp(seen, UTC) - margin
+        for schedule in list(self.loaded.by_path.values()):
+            if not schedule.enabled:
+                continue
+            window = now - schedule.catch_up
+            box = self.outbox
+            dropped = await box.run(
+                partial(box.drop_unsent, schedule.name, window.timestamp(), None)
+            )
+            if dropped:
+                log.info(
+                    "schedule %s: %d slot(s) came while no postbot was running, more than "
+                    "catch_up (%s) ago; their articles wait for the next slots",
+                    schedule.name,
+                    dropped,
+                    schedule.catch_up,
+                )
+            start = max(window, min(since, now))
+            self.enqueued_until[schedule.name] = start - timedelta(microseconds=1)
+            await self._fire_due(schedule.name, now)
+
+    async def _fire_job(self, name: str) -> None:
+        """The scheduler's job: ``_fire_due``, which ``stop`` lets finish rather than cancel."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._firing.add(task)
+            task.add_done_callback(self._firing.discard)
+        await self._fire_due(name)
+
+    async def _fire_due(self, name: str, now: datetime | None = None) -> None:
+        """Enqueue every slot of ``name`` due by now (plus the lead), each once."""
+        schedule = self._by_name(name)
+        if schedule is None or not schedule.enabled or self.stopping.is_set():
+            return
+        now = now or datetime.now(UTC)
+        start = self.enqueued_until.get(name, now - timedelta(seconds=1)) + timedelta(
+            microseconds=1
+        )
+        end = now + LEAD + timedelta(microseconds=1)
+        for slot in schedule.slots(start, end):
+            if self.stopping.is_set():
+                return  # the next start catches up what is left
+            try:
+                await self._enqueue_slot(schedule, slot)
+            except PostbotError as exc:
+                log.error("schedule %s, slot %s: %s", schedule.name, slot_key(slot), exc)
+            except Exception:
+                log.exception(
+                    "schedule %s, slot %s: unexpected error", schedule.name, slot_key(slot)
+                )
+            self.enqueued_until[name] = slot
+        self.enqueued_until[name] = max(
+            self.enqueued_until.get(name, end), end - timedelta(microseconds=1)
+        )
+        self.wake.set()
+
+    async def _candidates(self, schedule: Schedule) -> list[Candidate]:
+        key = schedule.source.key
+        cached = self.sources.get(key)
+        now = time.monotonic()
+        if cached is None:
+            source = make_source(schedule.source, self.sources_client, self.store)
+        else:
+            source = cached[0]
+            if now - cached[1] < SOURCE_TTL:
+                return cached[2]
+        try:
+            found = await source.fetch()
+        except SourceError as exc:
+            log.error("%s", exc)
+            found = cached[2] if cached else []
+        self.sources[key] = (source, now, found)
+        return found
+
+    async def _enqueue_slot(self, schedule: Schedule, slot: datetime) -> None:
+        assert self.settings is not None
+        assert self.outbox is not None
+        assert self.publisher is not None
+        key = slot_key(slot)
+        outbox = self.outbox
+        env = environment(tuple(str(d) for d in self.settings.templates_dirs))
+        candidates: list[Candidate] | None = None
+        for spec in schedule.posts:
+            if await asyncio.to_thread(outbox.slot_taken, schedule.name, key, spec.account):
+                continue
+            try:
+                account = self.settings.account(spec.account)
+                template = env.get(account.platform, spec.template)
+                rules = await self.publisher.adapter(account).rules()
+            except (ConfigError, TemplateError) as exc:
+                log.error(
+                    "schedule %s, slot %s, account %s: %s (slot skipped)",
+                    schedule.name,
+                    key,
+                    spec.account,
+                    exc,
+                )
+                continue
+            if candidates is None:
+                candidates = await self._candidates(schedule)
+            used = await asyncio.to_thread(outbox.used_articles, schedule.name, spec.account)
+            queued = False
+            for choice in choices(schedule, candidates, template, used):
+                plan, error = plan_for(choice, template, rules, spec)
+                row = NewRow(
+                    schedule=schedule.name,
+                    slot=key,
+                    account=spec.account,
+                    article_id=choice.article.id,
+                    article_key=choice.key,
+                    content_hash=choice.article.content_hash,
+                    title=choice.article.title,
+                    plan=plan,
+                    due_at=schedule.send_at(slot, spec.account).timestamp(),
+                    error=error,
+                )
+                if await outbox.run(partial(outbox.enqueue, row)):
+                    queued = True
+                    if error:
+                        log.error(
+                            "schedule %s, slot %s, %s: %s", schedule.name, key, spec.account, error
+                        )
+                    break
+                if await asyncio.to_thread(outbox.slot_taken, schedule.name, key, spec.account):
+                    queued = True  # another daemon enqueued this slot meanwhile
+                    break
+            idle = (schedule.name, spec.account)
+            if queued:
+                self._idle.discard(idle)
+            elif idle not in self._idle:  # said once, not at every slot of a quiet source
+                self._idle.add(idle)
+                log.info(
+                    "schedule %s, slot %s: nothing new to post to %s (said once until there is)",
+                    schedule.name,
+                    key,
+                    spec.account,
+                )
+
+    # -- publishing --------------------------------------------------------------------------
+
+    async def _worker(self) -> None:
+        assert self.outbox is not None
+        assert self.publisher is not None
+        outbox = self.outbox
+        while not self.stopping.is_set():
+            # Cleared before claiming: a send that finishes from here on wakes the loop.
+            self.wake.clear()
+            capacity = self.options.concurrency - len(self.inflight)
+            rows = []
+            if capacity > 0:
+                busy = Counter(self.inflight_accounts.values())
+                rows = await outbox.run(
+                    partial(outbox.claim, capacity, None, self.options.per_account, busy)
+                )
+            for row in rows:
+                task = asyncio.create_task(self._publish(row))
+                self.inflight[row.id] = task
+                self.inflight_accounts[row.id] = row.account
+            if rows and len(rows) == capacity:
+                continue
+            # Sleep until the next row falls due, a send finishes (its account is
+            # free again), a slot is enqueued, or the poll interval passes.
+            timeout = self.options.poll
+            due = await asyncio.to_thread(outbox.next_due)
+            if due is not None and due > time.time():
+                timeout = min(timeout, due - time.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+
+    async def _publish(self, row: Any) -> None:
+        assert self.publisher is not None
+        try:
+            await self.publisher.publish_row(row)
+        except Exception:
+            log.exception("row %d: unexpected error while publishing", row.id)
+        finally:
+            self.inflight.pop(row.id, None)
+            self.inflight_accounts.pop(row.id, None)
+            self.wake.set()
+
+    async def _renew_leases(self) -> None:
+        """Keep the leases of posts in flight, and this daemon's heartbeat, fresh."""
+        assert self.outbox is not None
+        while not self.stopping.is_set():
+            await asyncio.sleep(min(self.outbox.lease / 3, 10.0))
+            try:
+                await self.outbox.run(partial(self.outbox.renew, list(self.inflight)))
+                await self._heartbeat()
+            except Exception as exc:  # noqa: BLE001 - the database may be away for a moment
+                log.warning("could not renew leases: %s", str(exc).splitlines()[0][:200])
+
+
+def _report_withdrawn(schedule: str, done: asyncio.Future[int]) -> None:
+    if done.cancelled():
+        return
+    if error := done.exception():
+        log.error("schedule %s: could not withdraw posts enqueued ahead: %s", schedule, error)
+    elif count := done.result():
+        log.info(
+            "schedule %s changed: withdrew %d post(s) enqueued ahead of their slot", schedule, count
+        )
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+async def run_daemon(config_path: Path, options: DaemonOptions) -> None:
+    """``postbot run``: the daemon with its signal handlers.
+
+    The handlers are in place before it starts, so a SIGTERM that arrives
+    while it is still starting stops it cleanly too.
+    """
+    daemon = Daemon(config_path, options)
+    loop = asyncio.get_running_loop()
+    handlers = {
+        signal.SIGTERM: daemon.request_stop,
+        signal.SIGINT: daemon.request_stop,
+        signal.SIGHUP: daemon.request_reload,
+    }
+    for sig, handler in handlers.items():
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+            loop.add_signal_handler(sig, handler)
+    try:
+        await daemon.start()
+        await daemon.run()
+    finally:
+        await daemon.stop()
+        for sig in handlers:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+
+__all__ = ["Daemon", "DaemonOptions", "SlotTrigger", "run_daemon"]
