@@ -157,6 +157,38 @@ def outbox_rows(database_url: str) -> list[Row]:
         store.dispose()
 
 
+def owner_of_a_post_in_flight(
+    database: str, servers: list[Any], running: list[subprocess.Popen[bytes]]
+) -> int | None:
+    """The index in ``running`` of a daemon that is sending a post right now.
+
+    The servers are slowed down until some daemon has claimed a row and is
+    waiting for the platform's answer, so killing that daemon surely leaves
+    a claimed, perhaps half-sent, post behind for another daemon to resume.
+    None when no daemon claims anything within 30 seconds.
+    """
+    latencies = [server.latency for server in servers]
+    for server in servers:
+        server.latency = 2.0
+    try:
+        pids = {p.pid: n for n, p in enumerate(running)}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                rows = outbox_rows(database)
+            except Exception:  # noqa: BLE001 - the first daemon has not created the tables yet
+                rows = []
+            for row in rows:
+                pid = int(row.claimed_by.split(":")[1]) if row.claimed_by else None
+                if row.status == "sending" and pid in pids:
+                    return pids[pid]
+            time.sleep(0.05)
+        return None
+    finally:
+        for server, latency in zip(servers, latencies, strict=True):
+            server.latency = latency
+
+
 def wait_until(
     check: Callable[[], bool], timeout: float, what: str, tail: Callable[[], str]
 ) -> None:

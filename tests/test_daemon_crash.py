@@ -28,6 +28,7 @@ from tests.daemon_harness import (
     audit_mastodon,
     audit_telegram,
     outbox_rows,
+    owner_of_a_post_in_flight,
     settled,
     wait_until,
     write_articles,
@@ -60,9 +61,13 @@ def test_sigkill_at_random_moments_posts_everything_exactly_once(tmp_path: Path)
         logs.mkdir()
         daemons = Daemons(config, logs)
         try:
-            for _ in range(KILLS):
+            for kill in range(KILLS):
                 process = daemons.start()
-                time.sleep(rng.uniform(0.4, 2.6))
+                if kill == 0:  # the first kill surely lands while a post is in flight
+                    in_flight = owner_of_a_post_in_flight(database, [mastodon, telegram], [process])
+                    assert in_flight == 0, "the daemon did not start sending a post"
+                else:
+                    time.sleep(rng.uniform(0.4, 2.6))
                 daemons.kill(process)
             final = daemons.start()
             wait_until(
