@@ -156,6 +156,35 @@ def _measure_lines(platform: Platform, stream: BinaryIO) -> int:
     return bad
 
 
+html_option = click.option(
+    "--html",
+    "html_out",
+    metavar="OUT",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a self-contained HTML page to OUT (not with --json).",
+)
+
+
+def one_output(as_json: bool, html_out: Path | None) -> None:
+    """--json and --html each say where the result goes: only one may."""
+    if as_json and html_out is not None:
+        raise click.UsageError("--json and --html cannot be used together; pick one")
+
+
+def write_html(path: Path, html: str, what: str) -> None:
+    """Write a page and say so in one line (stderr; stdout stays for data)."""
+    from bot.htmlpage import write_page
+
+    with user_errors():
+        write_page(path, html)
+    click.echo(f"wrote {path} ({what})", err=True)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 @cli.command()
 @click.argument("article", type=click.Path(path_type=Path))
 @click.option(
@@ -166,6 +195,7 @@ def _measure_lines(platform: Platform, stream: BinaryIO) -> int:
 )
 @click.option("--template", "templates", multiple=True, help="Template to render (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the posts as JSON.")
+@html_option
 @click.pass_context
 def preview(
     ctx: click.Context,
@@ -173,10 +203,16 @@ def preview(
     platforms: tuple[str, ...],
     templates: tuple[str, ...],
     as_json: bool,
+    html_out: Path | None,
 ) -> None:
-    """Show the posts postbot would make of ARTICLE, with every segment's length."""
+    """Show the posts postbot would make of ARTICLE, with every segment's length.
+
+    With --html OUT, write them as a page of cards styled after each
+    platform, with a length meter per post.
+    """
     from bot.preview import build_preview, render_text
 
+    one_output(as_json, html_out)
     with user_errors():
         result = build_preview(
             article,
@@ -184,7 +220,14 @@ def preview(
             templates=templates,
             template_dirs=user_template_dirs(ctx.obj["config_path"]),
         )
-    if as_json:
+    if html_out is not None:
+        from bot.htmlpage import config_badges, render_preview
+
+        badges, warning = config_badges(ctx.obj["config_path"])
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
+        write_html(html_out, render_preview(result, badges), plural(len(result.posts), "post"))
+    elif as_json:
         print_json(result.to_json())
     else:
         click.echo(render_text(result))
@@ -331,13 +374,22 @@ def validate(ctx: click.Context, files: tuple[Path, ...]) -> None:
     "--days", type=click.FloatRange(min=0.0, min_open=True), default=7.0, show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@html_option
 @click.pass_context
-def upcoming(ctx: click.Context, start: str | None, days: float, as_json: bool) -> None:
-    """The next slots of every schedule, with the article and posts each would send."""
+def upcoming(
+    ctx: click.Context, start: str | None, days: float, as_json: bool, html_out: Path | None
+) -> None:
+    """The next slots of every schedule, with the article and posts each would send.
+
+    With --html OUT, write them as a calendar page: a column per day, a row
+    per account, each slot with its time and its rendered post.
+    """
     from datetime import UTC, datetime
 
     from bot.config import load_settings
     from bot.upcoming import upcoming as plan_upcoming
+
+    one_output(as_json, html_out)
 
     when = datetime.now(UTC)
     if start:
@@ -354,6 +406,12 @@ def upcoming(ctx: click.Context, start: str | None, days: float, as_json: bool) 
         result = plan_upcoming(settings, when, days)
     for problem in result.problems:
         click.echo(f"warning: {problem}", err=True)
+    if html_out is not None:
+        from bot.htmlpage import calendar_page
+
+        html = calendar_page(settings, result, when, days)
+        write_html(html_out, html, plural(len(result.posts), "post"))
+        return
     if as_json:
         print_json([p.to_json() for p in result.posts])
         return

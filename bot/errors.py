@@ -12,6 +12,7 @@ message is built here, from the error's fields, and says *where* and *what*::
       ComposeError(message)                    nothing fits (a URL longer than the limit)
       PlatformError(message)                   an unknown platform name
       StoreError(message)                      database schema too new, unreachable database
+      OutputError(path, message)               a file postbot was asked to write (a page)
       PublishError(account, message)
         TransientError                         retry with backoff; the row stays pending
           RateLimited(retry_after)
@@ -105,6 +106,15 @@ class PlatformError(PostbotError):
 
 class StoreError(PostbotError):
     """The state database cannot be used (unreachable, or a newer schema)."""
+
+
+class OutputError(PostbotError):
+    """A file the user asked for (``--html OUT``) that cannot be written."""
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        self.path = str(path)
+        self.message = message
+        super().__init__(f"{self.path}: {message}")
 
 
 class PublishError(PostbotError):

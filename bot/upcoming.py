@@ -37,6 +37,9 @@ class UpcomingPost:
     article: str | None
     plan: PostPlan | None = None
     error: str | None = None
+    # The account's platform and the template, also for a slot with nothing to post.
+    platform: str = ""
+    template: str = ""
 
     def to_json(self) -> dict[str, Any]:
         from bot.preview import segment_json
@@ -115,7 +118,15 @@ def _for_account(
     zone = schedule.zone
     for index, slot in enumerate(slots):
         choice = queue[index] if index < len(queue) else None
-        post = UpcomingPost(schedule.name, slot.astimezone(zone), slot, spec.account, None)
+        post = UpcomingPost(
+            schedule.name,
+            slot.astimezone(zone),
+            slot,
+            spec.account,
+            None,
+            platform=platform,
+            template=spec.template,
+        )
         if choice is not None:
             post.article = choice.article.title
             post.plan, post.error = plan_for(choice, template, rules, spec)
