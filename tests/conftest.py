@@ -99,3 +99,12 @@ def pds() -> Iterator[Any]:
 
     with running_pds() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the session (see tests/browser.py)."""
+    from tests.browser import running_browser
+
+    with running_browser() as chromium:
+        yield chromium
