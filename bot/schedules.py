@@ -17,6 +17,7 @@ file that someone broke while editing it.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -120,10 +121,29 @@ def _validator() -> Any:
 
 
 def schedule_files(settings: Settings) -> list[Path]:
-    folder = settings.schedules_dir
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(schedule_file_mtimes(settings))
+
+
+def schedule_file_mtimes(settings: Settings) -> dict[Path, float]:
+    """Every schedule file and its modification time.
+
+    The daemon asks this every few seconds to notice edits; ``os.scandir``
+    keeps it cheap with thousands of files (one ``stat`` each, no more).
+    """
+    found: dict[Path, float] = {}
+    try:
+        with os.scandir(settings.schedules_dir) as entries:
+            for entry in entries:
+                if not entry.name.endswith((".yaml", ".yml")):
+                    continue
+                try:
+                    if entry.is_file():
+                        found[Path(entry.path)] = entry.stat().st_mtime
+                except OSError:
+                    continue  # removed while we looked
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    return found
 
 
 def load_schedules(

@@ -176,6 +176,9 @@ class TemplateEnvironment:
             autoescape=False,
             finalize=lambda value: "" if value is None else value,
         )
+        self._outlines: dict[
+            str, tuple[Callable[[], bool], tuple[frozenset[str], tuple[str, ...]]]
+        ] = {}
         self.env.filters["camel"] = camel
         self.env.filters["quote_with_speaker"] = quote_with_speaker
         self.env.filters["hashtags"] = hashtags_filter
@@ -216,12 +219,32 @@ class TemplateEnvironment:
             if current in seen:
                 continue
             seen.add(current)
-            source, _, _ = self.env.loader.get_source(self.env, current)  # type: ignore[union-attr]
-            ast = self.env.parse(source)
-            if variable in meta.find_undeclared_variables(ast):
+            reads, references = self._outline(current)
+            if variable in reads:
                 return True
-            pending.extend(t for t in meta.find_referenced_templates(ast) if t)
+            pending.extend(references)
         return False
+
+    def _outline(self, name: str) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The variables one template reads and the templates it names.
+
+        Parsed once per version of the file: every schedule that uses a
+        template asks this, and a daemon may load thousands of schedules.
+        The cache entry is keyed by Jinja's own ``uptodate`` check, so an
+        edited template is read again.
+        """
+        cached = self._outlines.get(name)
+        if cached is not None and cached[0]():
+            return cached[1]
+        source, _, uptodate = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        ast = self.env.parse(source)
+        outline = (
+            frozenset(meta.find_undeclared_variables(ast)),
+            tuple(t for t in meta.find_referenced_templates(ast) if t),
+        )
+        if uptodate is not None:
+            self._outlines[name] = (uptodate, outline)
+        return outline
 
     def display(self, path: str) -> str:
         """A template path as a person recognises it."""

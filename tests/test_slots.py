@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -254,3 +255,69 @@ def test_every_yields_the_first_slot_at_or_after_the_start(start: datetime, seco
     first = next(EveryRule(step).instants(begin, begin + 2 * step, LONDON))
     assert begin <= first < begin + step
     assert (first - datetime(2000, 1, 1, tzinfo=UTC)) % step == timedelta(0)
+
+
+def _transitions(zone: ZoneInfo, year: int) -> list[datetime]:
+    """The instants in ``year`` where ``zone``'s UTC offset changes (to the half hour)."""
+    found, t = [], datetime(year, 1, 1, tzinfo=UTC)
+    previous = t.astimezone(zone).utcoffset()
+    while t.year == year:
+        t += timedelta(minutes=30)
+        offset = t.astimezone(zone).utcoffset()
+        if offset != previous:
+            found.append(t)
+        previous = offset
+    return found
+
+
+def _cron_instants_walking_whole_days(
+    expression: str, start: datetime, end: datetime, zone: ZoneInfo
+) -> set[datetime]:
+    """The reference: every cron wall time from a day before to a day after, mapped by to_instant."""
+    trigger = CronRule(expression)
+    begin = start.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
+    stop = end.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+    out = set()
+    for wall in trigger._walls(begin):  # noqa: SLF001 - the reference walks the same wall times
+        if wall > stop:
+            break
+        instant = to_instant(wall, zone)
+        if start <= instant < end:
+            out.add(instant)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "year"),
+    [
+        ("Europe/London", 2026),
+        ("America/Santiago", 2026),
+        ("Australia/Lord_Howe", 2026),  # a half-hour change
+        ("Pacific/Apia", 2011),  # skipped a whole day, crossing the date line
+        ("UTC", 2026),
+    ],
+)
+def test_cron_walks_only_as_far_as_the_offset_moves_and_misses_nothing(
+    zone_name: str, year: int
+) -> None:
+    zone = ZoneInfo(zone_name)
+    rng = random.Random(zone_name)
+    near = _transitions(zone, year) or [datetime(year, 6, 1, tzinfo=UTC)]
+    expressions = [
+        "30 1 * * *",
+        "15 2 * * *",
+        "0,30 * * * *",
+        "*/7 * * * *",
+        "59 23 * * *",
+        "45 1 * * sun",
+    ]
+    for _ in range(120):
+        start = rng.choice(near) + timedelta(minutes=rng.randrange(-36 * 60, 36 * 60))
+        end = start + timedelta(minutes=rng.choice([1, 30, 90, 600, 3000]))
+        expression = rng.choice(expressions)
+        got = list(CronRule(expression).instants(start, end, zone))
+        assert set(got) == _cron_instants_walking_whole_days(expression, start, end, zone), (
+            expression,
+            start,
+            end,
+        )
