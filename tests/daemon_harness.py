@@ -162,11 +162,25 @@ def owner_of_a_post_in_flight(
 ) -> int | None:
     """The index in ``running`` of a daemon that is sending a post right now.
 
-    The servers are slowed down until some daemon has claimed a row and is
-    waiting for the platform's answer, so killing that daemon surely leaves
-    a claimed, perhaps half-sent, post behind for another daemon to resume.
-    None when no daemon claims anything within 30 seconds.
+    Once the daemons are posting (a first post has gone out, so they have
+    started and asked the platforms what they need to know), the servers are
+    slowed down until some daemon has claimed a row and is waiting for the
+    platform's answer, so killing that daemon surely leaves a claimed,
+    perhaps half-sent, post behind for another daemon to resume. None when
+    no daemon claims anything in time.
     """
+
+    def rows() -> list[Row]:
+        try:
+            return outbox_rows(database)
+        except Exception:  # noqa: BLE001 - the first daemon has not created the tables yet
+            return []
+
+    deadline = time.monotonic() + 90
+    while not any(r.status == "sent" for r in rows()):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
     latencies = [server.latency for server in servers]
     for server in servers:
         server.latency = 2.0
@@ -174,11 +188,7 @@ def owner_of_a_post_in_flight(
         pids = {p.pid: n for n, p in enumerate(running)}
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                rows = outbox_rows(database)
-            except Exception:  # noqa: BLE001 - the first daemon has not created the tables yet
-                rows = []
-            for row in rows:
+            for row in rows():
                 pid = int(row.claimed_by.split(":")[1]) if row.claimed_by else None
                 if row.status == "sending" and pid in pids:
                     return pids[pid]
