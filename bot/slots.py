@@ -23,11 +23,12 @@ why it is not used for that step.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,22 +109,29 @@ def _walls_to_instants(
             yield instant
 
 
+@functools.lru_cache(maxsize=4096)
+def _cron_trigger(expression: str) -> CronTrigger:
+    """The parsed expression, shared by every rule that has it.
+
+    The daemon asks each schedule for its next slot again and again, and
+    parsing cost more than the search; a parsed trigger holds some forty
+    objects (2 kB), so thousands of schedules share one per expression.
+    """
+    return CronTrigger.from_crontab(expression, timezone=UTC)
+
+
 @dataclass(frozen=True)
 class CronRule(Rule):
     expression: str
-    # Parsed once: the daemon asks every schedule for its next slot again
-    # and again, and parsing the expression cost more than the search.
-    _trigger: CronTrigger = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
-            trigger = CronTrigger.from_crontab(self.expression, timezone=UTC)
+            _cron_trigger(self.expression)
         except ValueError as exc:
             raise RuleError(f"cron {self.expression!r}: {exc}") from None
-        object.__setattr__(self, "_trigger", trigger)
 
     def _walls(self, after: datetime) -> Iterator[datetime]:
-        trigger = self._trigger
+        trigger = _cron_trigger(self.expression)
         current = after.replace(tzinfo=UTC)
         previous = None
         while True:
