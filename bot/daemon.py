@@ -97,7 +97,8 @@ class _Loaded:
 
     by_path: dict[Path, Schedule] = field(default_factory=dict)
     by_name: dict[str, Schedule] = field(default_factory=dict)
-    mtimes: dict[Path, float] = field(default_factory=dict)
+    mtimes: dict[str, int] = field(default_factory=dict)  # every file looked at, loaded or not
+    folder_mtime: float = 0.0
 
     def put(self, path: Path, schedule: Schedule) -> None:
         old = self.by_path.get(path)
@@ -276,22 +277,24 @@ class Daemon:
 
     def _load_schedules(self, initial: bool = False) -> None:
         assert self.settings is not None
+        self.loaded.folder_mtime = _mtime(self.settings.schedules_dir)
         files = schedule_file_mtimes(self.settings)
         for path in list(self.loaded.by_path):
-            if path not in files:
+            if str(path) not in files:
                 log.info("schedule file %s is gone; its schedule stops", path)
                 self._unschedule(self.loaded.drop(path), forget_ahead=True)
-        for path in list(self.loaded.mtimes):
-            if path not in files:  # gone, whether it had loaded or not
-                del self.loaded.mtimes[path]
-        for path, mtime in sorted(files.items()):
+        for name in list(self.loaded.mtimes):
+            if name not in files:  # gone, whether it had loaded or not
+                del self.loaded.mtimes[name]
+        for name, mtime in sorted(files.items()):
+            path = Path(name)
             if (
                 not initial
-                and self.loaded.mtimes.get(path) == mtime
+                and self.loaded.mtimes.get(name) == mtime
                 and path in self.loaded.by_path
             ):
                 continue
-            self.loaded.mtimes[path] = mtime
+            self.loaded.mtimes[name] = mtime
             schedule, problems = load_schedule(path, self.settings)
             for problem in problems:
                 log.error("%s", problem)
@@ -361,19 +364,31 @@ class Daemon:
     async def _watch_files(self) -> None:
         """Reload when postbot.yaml or a schedule file is added, removed or changed.
 
-        The files are looked at in a thread: with thousands of schedules the
-        look costs milliseconds, which the loop spends sending posts instead.
+        Each tick looks at postbot.yaml and the schedules folder (a file
+        added, removed or saved by renaming, as editors and git do, changes
+        the folder); every file is looked at too, but with thousands of
+        files less often (every ``reload_every`` per thousand files), so an
+        idle daemon stays idle. SIGHUP reloads at once. The looking is done
+        in a thread: the loop meanwhile sends posts.
         """
         assert self.settings is not None
+        last_full = time.monotonic()
         while not self.stopping.is_set():
             await asyncio.sleep(self.options.reload_every)
-            config_mtime, files = await asyncio.to_thread(self._look_at_files)
-            if config_mtime != self._config_mtime or files != self.loaded.mtimes:
+            full_every = self.options.reload_every * max(1.0, len(self.loaded.mtimes) / 1000)
+            full = time.monotonic() - last_full >= full_every
+            if full:
+                last_full = time.monotonic()
+            if await asyncio.to_thread(self._files_changed, full):
                 self._reload()
 
-    def _look_at_files(self) -> tuple[float, dict[Path, float]]:
+    def _files_changed(self, look_at_every_file: bool) -> bool:
         assert self.settings is not None
-        return _mtime(self.config_path), schedule_file_mtimes(self.settings)
+        if _mtime(self.config_path) != self._config_mtime:
+            return True
+        if _mtime(self.settings.schedules_dir) != self.loaded.folder_mtime:
+            return True
+        return look_at_every_file and schedule_file_mtimes(self.settings) != self.loaded.mtimes
 
     # -- enqueueing --------------------------------------------------------------------------
 

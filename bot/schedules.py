@@ -121,16 +121,17 @@ def _validator() -> Any:
 
 
 def schedule_files(settings: Settings) -> list[Path]:
-    return sorted(schedule_file_mtimes(settings))
+    return [Path(name) for name in sorted(schedule_file_mtimes(settings))]
 
 
-def schedule_file_mtimes(settings: Settings) -> dict[Path, float]:
-    """Every schedule file and its modification time.
+def schedule_file_mtimes(settings: Settings) -> dict[str, int]:
+    """Every schedule file (its path as text) and its modification time in ns.
 
-    The daemon asks this every few seconds to notice edits; ``os.scandir``
-    keeps it cheap with thousands of files (one ``stat`` each, no more).
+    The daemon asks this every so often to notice edits. ``os.scandir`` and
+    plain strings keep it cheap with thousands of files: one ``stat`` each,
+    and no ``Path`` objects to build and hash.
     """
-    found: dict[Path, float] = {}
+    found: dict[str, int] = {}
     try:
         with os.scandir(settings.schedules_dir) as entries:
             for entry in entries:
@@ -138,7 +139,7 @@ def schedule_file_mtimes(settings: Settings) -> dict[Path, float]:
                     continue
                 try:
                     if entry.is_file():
-                        found[Path(entry.path)] = entry.stat().st_mtime
+                        found[entry.path] = entry.stat().st_mtime_ns
                 except OSError:
                     continue  # removed while we looked
     except (FileNotFoundError, NotADirectoryError):
