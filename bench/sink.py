@@ -4,8 +4,9 @@ The benchmarks post thousands of statuses; a sink slower than the client
 would measure itself. This one is a bare asyncio HTTP/1.1 server (keep-alive,
 Content-Length bodies) answering ``POST /api/v1/statuses`` with a status and
 ``GET /api/v2/instance`` with a 500-character limit. With ``--record FILE`` it
-writes, for every status, the time it arrived and the first line of its text
-(the fire-lag benchmark puts the slot time there).
+writes, for every status, the time it arrived (when its request head was
+read) and the id it was given, so the fire-lag benchmark can match each
+status to its outbox row and slot.
 
 Run: ``python -m bench.sink [--record FILE]``; it prints ``PORT <n>`` when ready
 and stops on SIGTERM or when stdin closes.
@@ -57,11 +58,10 @@ class Sink:
         if method == "POST" and path.startswith("/api/v1/statuses"):
             self.count += 1
             status_id = str(next(self.ids))
-            text = ""
             if self.record:
-                text = json.loads(body).get("status", "")
-                self.record.write(f"{arrived:.6f}\t{text.splitlines()[0] if text else ''}\n")
-            data = {"id": status_id, "url": f"http://127.0.0.1/@bench/{status_id}", "content": text}
+                self.record.write(f"{arrived:.6f}\t{status_id}\n")
+                self.record.flush()
+            data = {"id": status_id, "url": f"http://127.0.0.1/@bench/{status_id}"}
             return _response(200, json.dumps(data).encode())
         return _response(404, b'{"error":"not found"}')
 
@@ -91,7 +91,7 @@ async def serve(record: str | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--record", help="write arrival time and first line of every status here")
+    parser.add_argument("--record", help="write the arrival time and id of every status here")
     asyncio.run(serve(parser.parse_args().record))
 
 
