@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,7 +38,7 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "schedule.schema.json"
 DEFAULT_CATCH_UP = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostSpec:
     """One ``posts:`` entry: which account, which template, how."""
 
@@ -47,7 +48,7 @@ class PostSpec:
     hashtags: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceSpec:
     kind: str  # "folder" | "feed" | "http_json"
     location: str  # an absolute folder path or a URL
@@ -67,10 +68,10 @@ class SourceSpec:
         return [v.reveal() for v in self.headers.values() if isinstance(v, Secret)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     name: str
-    path: Path
+    path: str  # the file, as text: a daemon holds thousands, and a Path costs 400 bytes more
     timezone: str
     source: SourceSpec
     rules: tuple[Rule, ...]
@@ -153,7 +154,7 @@ def load_schedules(
     """Every good schedule, and every problem of the bad ones."""
     schedules: list[Schedule] = []
     problems: list[ConfigError] = []
-    names: dict[str, Path] = {}
+    names: dict[str, str] = {}
     for path in schedule_files(settings) if files is None else files:
         schedule, file_problems = load_schedule(Path(path), settings)
         problems += file_problems
@@ -270,8 +271,8 @@ class _Checker:
             return None
         return Schedule(
             name=str(data.get("name") or path.stem),  # the schema checked its type
-            path=path,
-            timezone=timezone,
+            path=str(path),
+            timezone=sys.intern(timezone),  # shared by thousands of schedules
             source=source,
             rules=tuple(rules),
             posts=tuple(posts),
@@ -338,7 +339,7 @@ class _Checker:
                     ("source", "folder"),
                     f"folder {location!r} does not exist (relative to {self.settings.path})",
                 )
-            location = str(folder)
+            location = sys.intern(str(folder))
         timeout = self._optional(("source", "timeout"), parse_duration)
         max_bytes = source.get("max_bytes", 5 * 1024 * 1024)
         return SourceSpec(
@@ -376,8 +377,8 @@ class _Checker:
             if not isinstance(entry, dict) or not isinstance(entry.get("account"), str):
                 continue  # the schema reports it
             spec = PostSpec(
-                account=str(entry["account"]),
-                template=str(entry.get("template", "headline")),
+                account=sys.intern(str(entry["account"])),
+                template=sys.intern(str(entry.get("template", "headline"))),
                 thread=entry.get("thread"),
                 hashtags=entry.get("hashtags"),
             )

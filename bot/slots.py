@@ -69,6 +69,8 @@ def local(instant: datetime, zone: ZoneInfo) -> datetime:
 class Rule(ABC):
     """One ``slots:`` entry."""
 
+    __slots__ = ()  # rules and schedules are slotted: a daemon may hold thousands
+
     @abstractmethod
     def instants(self, start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[datetime]:
         """UTC instants in [start, end), in order."""
@@ -120,7 +122,7 @@ def _cron_trigger(expression: str) -> CronTrigger:
     return CronTrigger.from_crontab(expression, timezone=UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CronRule(Rule):
     expression: str
 
@@ -174,7 +176,7 @@ def _parse_clock(text: str, where: str) -> time:
     return time(int(m.group(1)), int(m.group(2)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EveryRule(Rule):
     interval: timedelta
 
@@ -195,7 +197,7 @@ class EveryRule(Rule):
             k += 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AtRule(Rule):
     wall: datetime  # naive local
 
@@ -227,7 +229,7 @@ def parse_rule(kind: str, value: str) -> list[Rule]:
     raise RuleError(f"unknown slot kind {kind!r} (use cron, weekly, every or at)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuietHours:
     """A daily window (in the schedule's zone) in which slots are skipped."""
 

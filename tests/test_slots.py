@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +33,7 @@ def schedule(*rules: tuple[str, str], zone: str = "Europe/London", **extra: obje
     parsed = tuple(r for kind, value in rules for r in parse_rule(kind, value))
     return Schedule(
         name="test",
-        path=Path("test.yaml"),
+        path="test.yaml",
         timezone=zone,
         source=SourceSpec("folder", "/nowhere"),
         rules=parsed,
