@@ -32,7 +32,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -116,7 +116,7 @@ class Outbox:
 
     def transaction(self, op: Callable[[Connection], T]) -> T:
         """Run ``op`` in a transaction of its own."""
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             return op(conn)
 
     @contextlib.contextmanager
@@ -125,7 +125,7 @@ class Outbox:
         if conn is not None:
             yield conn
         else:
-            with self.store.engine.begin() as own:
+            with self.store.begin() as own:
                 yield own
 
     # -- writing rows ----------------------------------------------------------------------
@@ -156,7 +156,7 @@ class Outbox:
             return c.execute(stmt).first() is not None
 
     def slot_taken(self, schedule: str, slot: str, account: str) -> bool:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             query = select(outbox.c.id).where(
                 outbox.c.schedule == schedule, outbox.c.slot == slot, outbox.c.account == account
             )
@@ -164,7 +164,7 @@ class Outbox:
 
     def used_articles(self, schedule: str, account: str) -> set[str]:
         """Article keys this schedule already used for this account."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             query = select(outbox.c.article_key).where(
                 outbox.c.schedule == schedule, outbox.c.account == account
             )
@@ -179,13 +179,16 @@ class Outbox:
         per_account: int | None = None,
         busy: Mapping[str, int] | None = None,
         conn: Connection | None = None,
+        skip: Collection[int] = (),
     ) -> list[Row]:
         """Take up to ``limit`` due rows for this owner, under a lease.
 
         With ``per_account``, at most that many rows of one account are held
         at a time, counting ``busy`` (rows this daemon is already sending):
         a daemon does not hoard rows it cannot work on yet, which would hold
-        them away from other daemons until their lease ran out.
+        them away from other daemons until their lease ran out. ``skip``: rows
+        this daemon is sending now; if their lease lapsed (the database was
+        away), claiming them again would send them twice in one process.
 
         Two steps, safe against other daemons: pick candidates with a plain
         read, then claim them with an UPDATE whose WHERE repeats the "due"
@@ -207,6 +210,8 @@ class Outbox:
         peek = select(outbox.c.id, outbox.c.account).where(due)
         if full:
             peek = peek.where(outbox.c.account.not_in(full))
+        if skip:
+            peek = peek.where(outbox.c.id.not_in(list(skip)))
         peek = peek.order_by(outbox.c.due_at, outbox.c.id).limit(limit * 4 + 50)
         with self._begin(conn) as c:
             candidates = c.execute(peek).all()
@@ -283,7 +288,7 @@ class Outbox:
 
     def schedules_with_unsent(self) -> set[str]:
         """Schedules that have never-tried pending rows (what ``drop_unsent`` may delete)."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             query = (
                 select(outbox.c.schedule)
                 .where(outbox.c.status == S.PENDING, outbox.c.attempts == 0)
@@ -307,7 +312,7 @@ class Outbox:
 
     def last_seen_other(self) -> float | None:
         """When another daemon was last seen running on this database (None: never)."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             value = conn.execute(
                 select(func.max(daemons.c.last_seen)).where(daemons.c.owner != self.owner)
             ).scalar()
@@ -316,7 +321,7 @@ class Outbox:
     def release_dead_owners(self) -> int:
         """Release claims of daemons on this host that no longer run (a crash, a kill)."""
         host = socket.gethostname()
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             owners = {
                 r[0]
                 for r in conn.execute(
@@ -328,7 +333,7 @@ class Outbox:
         dead = [o for o in owners if o.split(":")[0] == host and o != self.owner and not _alive(o)]
         if not dead:
             return 0
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             result = conn.execute(
                 update(outbox)
                 .where(outbox.c.status == S.SENDING, outbox.c.claimed_by.in_(dead))
@@ -407,12 +412,12 @@ class Outbox:
         query = select(outbox).order_by(outbox.c.slot, outbox.c.schedule, outbox.c.account)
         if limit:
             query = query.limit(limit)
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             return [row_from_db(r._mapping) for r in conn.execute(query)]
 
     def next_due(self) -> float | None:
         """The earliest time a row becomes claimable (a due pending row or an expiring lease)."""
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             pending = conn.execute(
                 select(func.min(outbox.c.due_at)).where(outbox.c.status == S.PENDING)
             ).scalar()
@@ -423,7 +428,7 @@ class Outbox:
         return min(times) if times else None
 
     def counts(self) -> dict[str, int]:
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
             return {status: count for status, count in rows}
 

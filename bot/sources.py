@@ -155,7 +155,7 @@ class _HttpSource(Source):
     def _validators(self) -> tuple[str | None, str | None]:
         if self.store is None:
             return None, None
-        with self.store.engine.connect() as conn:
+        with self.store.connect() as conn:
             row = conn.execute(
                 select(source_state.c.etag, source_state.c.last_modified).where(
                     source_state.c.source == self.spec.key
@@ -172,7 +172,7 @@ class _HttpSource(Source):
             "last_modified": modified,
             "updated_at": time.time(),
         }
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             conn.execute(self.store.upsert(source_state, ["source"], values))
 
     async def fetch(self) -> list[Candidate]:
@@ -190,7 +190,7 @@ class _HttpSource(Source):
         """Keep every entry ever seen, so one that scrolled off the feed still counts."""
         assert self.store is not None
         now = time.time()
-        with self.store.engine.begin() as conn:
+        with self.store.begin() as conn:
             for candidate in fresh:
                 a = candidate.article
                 values = {

@@ -12,10 +12,11 @@ serialises writers, so the clause is simply not rendered there).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +204,29 @@ class Store:
             log.info("migrating the state database to schema version %d", version)
             MIGRATIONS[version - 1](conn)
             conn.execute(version_table.update().values(version=version))
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads; a database failure becomes ``StoreError``.
+
+        The daemon treats ``StoreError`` as "the database is away for a
+        moment" and tries again later, so every failure of the database must
+        arrive as one, not as a driver's own exception.
+        """
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use the state database: {_short(exc)}") from exc
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction of its own; a database failure becomes ``StoreError``."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the state database: {_short(exc)}") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

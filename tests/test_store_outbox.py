@@ -197,6 +197,19 @@ def test_an_expired_lease_passes_the_row_on_and_fences_the_old_owner(store: Stor
     assert row.attempts == 1
 
 
+def test_a_daemon_never_claims_again_a_row_it_is_still_sending(store: Store) -> None:
+    box = Outbox(store, owner="host-a:1:1", lease=30)
+    box.enqueue(new_row())
+    box.enqueue(new_row(slot="2026-12-01T10:00:00+00:00", account="news-x", article="art-2"))
+    sending = box.claim(1)
+    later = time.time() + 31  # its lease lapsed (the database was away; renewals failed)
+    again = box.claim(5, now=later, skip=[r.id for r in sending])
+    assert {r.id for r in again}.isdisjoint(r.id for r in sending)
+    assert len(again) == 1  # the other row only
+    # Without the skip list, the lapsed row would be claimed by its own sender.
+    assert sending[0].id in {r.id for r in box.claim(5, now=later + 1)}
+
+
 def test_renew_extends_only_the_owners_leases(store: Store) -> None:
     first = Outbox(store, owner="host-a:1:1", lease=30)
     other = Outbox(store, owner="host-b:2:2", lease=30)
