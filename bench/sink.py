@@ -49,6 +49,8 @@ class Sink:
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionResetError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            return  # the sink is stopping with the connection still open
         finally:
             writer.close()
 
