@@ -17,7 +17,7 @@ message is built here, from the error's fields, and says *where* and *what*::
         TransientError                         retry with backoff; the row stays pending
           RateLimited(retry_after)
           Timeout
-          ServerError(status)
+          ServerError(status, retry_after)
         PermanentError                         the row becomes failed; never retried
           AuthError
           Rejected(status, platform_message)
@@ -144,10 +144,16 @@ class Timeout(TransientError):
 
 
 class ServerError(TransientError):
-    """The platform answered 5xx."""
+    """The platform answered 5xx, where sending again is harmless (see ``bot.adapters.base``).
 
-    def __init__(self, account: str, status: int, message: str = "") -> None:
+    ``retry_after`` is the wait the platform named (a 503 with Retry-After), if any.
+    """
+
+    def __init__(
+        self, account: str, status: int, message: str = "", retry_after: float | None = None
+    ) -> None:
         self.status = status
+        self.retry_after = None if retry_after is None else max(0.0, retry_after)
         super().__init__(account, f"server error {status}" + (f": {message}" if message else ""))
 
 

@@ -4,6 +4,9 @@
 Mastodon instance's limit is asked first), then publish each plan.
 ``Publisher`` is the daemon's: it sends claimed outbox rows and sorts every
 error into retry later, failed (never retried) or unknown (never resent).
+Which error a failure is, and whether the adapter may look for the post
+first, is decided once, in ``bot.adapters.base``; ``post`` and the daemon
+get the same answer, the daemon just tries a transient one again later.
 Dry-run swaps in the recording transport and nothing else changes.
 """
 
@@ -27,6 +30,7 @@ from bot.errors import (
     PermanentError,
     PostbotError,
     RateLimited,
+    ServerError,
     TransientError,
 )
 from bot.models import OutboxStatus, PostPlan, Receipt
@@ -177,6 +181,8 @@ class Publisher:
                 log.error("failed %s %s to %s: %s", row.schedule, row.slot, row.account, exc)
             else:
                 delay = min(3600.0, 30.0 * 2**row.attempts)
+                if isinstance(exc, ServerError) and exc.retry_after is not None:
+                    delay = max(delay, exc.retry_after)  # a 503 that named its wait
                 await self._retry(row, delay, str(exc))
                 log.warning("%s; retrying row %d in %.0fs", exc, row.id, delay)
             return

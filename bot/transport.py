@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 
@@ -33,16 +34,18 @@ MASK = "***"
 
 
 class Redactor:
-    """Replaces every known secret value with ``***``."""
+    """Replaces every known secret value, in each form text may show it, with ``***``."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret containing another is masked whole.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
         """Mask these too (secrets learnt later, e.g. from a reloaded schedule)."""
+        forms = {form for secret in secrets if secret for form in _forms(secret)}
+        # Longest first, so a secret containing another is masked whole.
         self.secrets = sorted(
-            {*self.secrets, *(s for s in secrets if s and len(s) >= 3)}, key=len, reverse=True
+            {*self.secrets, *(f for f in forms if len(f) >= 3)}, key=len, reverse=True
         )
 
     def __call__(self, text: str) -> str:
@@ -50,6 +53,28 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, MASK)
         return text
+
+
+def _forms(secret: str) -> set[str]:
+    """A secret as text may show it: as is, percent-encoded, and for a secret URL
+    (a Discord or Slack webhook) the parts a server echoes on their own: its
+    path, the token at the end of the path, its query values and password."""
+    forms = {secret, quote(secret, safe=""), quote(secret)}
+    if "://" not in secret:
+        return forms
+    try:
+        parts = urlsplit(secret)
+        password = parts.password
+    except ValueError:
+        return forms
+    path = parts.path.rstrip("/")
+    if path:
+        forms |= {path, path.lstrip("/"), path.rsplit("/", 1)[-1]}
+    if parts.query:
+        forms |= {parts.query, *(value for _, value in parse_qsl(parts.query))}
+    if password:
+        forms.add(password)
+    return forms
 
 
 @dataclass(frozen=True)

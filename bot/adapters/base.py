@@ -4,20 +4,55 @@ An adapter turns a ``PostPlan`` into HTTP requests over the one shared
 ``httpx.AsyncClient`` and returns a ``Receipt``. Everything platform-neutral
 lives in this module, once:
 
-* ``request`` maps every outcome to the error tree (see ``bot.errors``):
-  429 with its wait (Retry-After, x-rate-limit-reset, RateLimit-Reset,
-  Telegram's and Discord's ``retry_after``) -> RateLimited; 5xx, refused
-  connections, connect and pool timeouts -> transient; a timeout or dropped
-  connection after the request went out -> DeliveryUnknown; 401/403 ->
-  AuthError; other 4xx -> Rejected with the platform's own message;
+* ``request`` and ``check`` map every outcome to the error tree (see
+  ``bot.errors``), by the table below;
 * retries with exponential backoff and jitter, bounded in count and time,
-  honouring the platform's wait; a request that may already have taken effect
-  is repeated only when the platform makes repeating safe (an idempotency
-  key, a fixed record key), otherwise the adapter looks for the post or the
-  outcome is reported as unknown;
+  honouring the platform's wait (Retry-After, x-rate-limit-reset,
+  RateLimit-Reset, Telegram's and Discord's ``retry_after``);
 * ``publish`` walks the segments of a thread, skipping those already sent
   (the ``Journal`` remembers them), and records each one the moment it is
-  sent, so a crash mid-thread resumes with the next segment.
+  sent, so a crash mid-thread resumes with the next segment;
+* every message built from a platform's answer or a network error has the
+  account's secrets masked (a server may echo the Authorization header, the
+  token in its URL or the webhook's path), so no secret reaches an error
+  line, a log or the database.
+
+How an outcome is mapped. "Repeatable" is a request that cannot post twice:
+a GET, or a create the platform deduplicates (Mastodon's Idempotency-Key,
+Bluesky's record key, a Threads container, which is not a post until it is
+published). Every other create (X, Threads' publish, Telegram, Discord,
+Slack, LinkedIn, webhooks) is not repeatable::
+
+    outcome                                   repeatable           not repeatable
+    ----------------------------------------  -------------------  --------------------
+    connect error, connect or pool timeout,   Transient: retried   Transient: retried
+      write timeout (never sent whole)
+    429                                       RateLimited: waits   RateLimited: waits
+    503 with Retry-After                      ServerError: waits   ServerError: waits
+    501, 505, 511                             ServerError          ServerError
+    500, 502, 503, 504, any other 5xx         ServerError          DeliveryUnknown
+    read timeout, connection dropped after    DeliveryUnknown:     DeliveryUnknown
+      sending, an answer that cannot be read    retried
+    401, 403                                  AuthError            AuthError
+    any other 4xx                             Rejected             Rejected
+
+Why: a 5xx means the request reached a server, and nothing in HTTP or in
+the platforms' documents says the post was not made before it failed; X's
+and Discord's own advice is to look, not to send again, and Telegram's is to
+retry only what was clearly refused (platforms.md 1c, 6c, 7c). The
+exceptions are answers that say the request was turned away: 429; a 503
+that says when to come back (RFC 9110 15.6.4: the server "is currently
+unable to handle the request", a deliberate refusal like 429, while a
+gateway that lost the platform's answer says 502 or 504 and names no wait);
+and 501, 505 and 511, which say the request was never handled (an unknown
+method, an HTTP version, a proxy asking to log in first).
+
+A ``DeliveryUnknown`` is never sent again blindly. ``publish`` asks the
+adapter's ``resume_segment``: X and Threads look for the post (Threads first
+reads its saved container's status, which says whether it was published)
+and carry on if it is there; otherwise the error stands and the outbox row
+ends ``unknown``. The same happens when a publish resumes after a crash with
+a segment marked in flight.
 """
 
 from __future__ import annotations
@@ -52,8 +87,14 @@ from bot.errors import (
 )
 from bot.models import PostPlan, Receipt, SentSegment
 from bot.platforms import Platform, get_platform
+from bot.transport import Redactor
 
 log = logging.getLogger(__name__)
+
+# 5xx answers that say the request was never handled: an unknown method, an
+# HTTP version the server does not speak, a proxy that wants a login first.
+NOT_HANDLED = frozenset({501, 505, 511})
+MESSAGE_LIMIT = 300  # characters of a platform's error text kept in a message
 
 
 @dataclass(frozen=True)
@@ -151,6 +192,8 @@ class Adapter(ABC):
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.timeout = float(account.option("timeout", 30))
+        # Masks the account's secrets in every message built from an answer.
+        self.redact = Redactor(account.secret_values())
         # After a 429, the account waits for the platform's reset: no request
         # of any post goes out before then (a limit is the account's, not a post's).
         self.blocked_until = 0.0
@@ -173,6 +216,17 @@ class Adapter(ABC):
         """After an unknown outcome: the post, if it can be found on the platform."""
         return None
 
+    async def resume_segment(
+        self, plan: PostPlan, index: int, sent: list[SentSegment], journal: Journal
+    ) -> SentSegment | None:
+        """After an outcome that may have been a post: the segment, or None if that cannot be known.
+
+        The default looks for the post (``find_sent``). An adapter whose saved
+        material proves what happened (Threads' container status) may instead
+        finish sending it, but only where the platform says nothing was posted.
+        """
+        return await self.find_sent(plan, index, sent)
+
     async def rules(self) -> Platform:
         """The text rules for this account (its own limit, where it has one)."""
         limit = self.account.option("limit")
@@ -190,33 +244,42 @@ class Adapter(ABC):
 
         A segment that was in flight when an earlier attempt stopped (a crash,
         a kill) may have arrived: idempotent adapters simply repeat it, the
-        others look for it and report it unknown if it cannot be found.
+        others ask ``resume_segment`` and report it unknown if that cannot say.
         """
         sent = journal.sent_segments()
         for index in range(len(sent), len(plan.segments)):
             if not self.idempotent and journal.inflight() == index:
-                segment = await self._recover(plan, index, sent)
+                why = "an earlier attempt stopped while sending it"
+                segment = await self._recover(plan, index, sent, journal, why)
             else:
-                if not self.idempotent:
-                    await journal.sending(index)
-                try:
-                    segment = await self.send_segment(plan, index, sent, journal)
-                except DeliveryUnknown:
-                    segment = await self._recover(plan, index, sent)
-                except (TransientError, PermanentError):
-                    await journal.not_sent(index)
-                    raise
+                segment = await self._send(plan, index, sent, journal)
             await journal.sent(index, segment)
             sent.append(segment)
         return Receipt(self.account.name, tuple(sent))
 
-    async def _recover(self, plan: PostPlan, index: int, sent: list[SentSegment]) -> SentSegment:
-        found = await self.find_sent(plan, index, sent)
+    async def _send(
+        self, plan: PostPlan, index: int, sent: list[SentSegment], journal: Journal
+    ) -> SentSegment:
+        if not self.idempotent:
+            await journal.sending(index)
+        try:
+            return await self.send_segment(plan, index, sent, journal)
+        except DeliveryUnknown as exc:
+            # Still marked in flight: if this attempt stops too, the next one looks again.
+            return await self._recover(plan, index, sent, journal, exc.message)
+        except (TransientError, PermanentError):
+            await journal.not_sent(index)  # both mean the platform made nothing
+            raise
+
+    async def _recover(
+        self, plan: PostPlan, index: int, sent: list[SentSegment], journal: Journal, why: str
+    ) -> SentSegment:
+        found = await self.resume_segment(plan, index, sent, journal)
         if found is None:
             raise DeliveryUnknown(
                 self.account.name,
-                f"segment {index + 1} of {len(plan.segments)} may have been sent "
-                "(its answer was lost); not sending it again",
+                f"segment {index + 1} of {len(plan.segments)} may have been posted ({why}); "
+                "not sending it again: check the account and post it by hand if it is missing",
             )
         log.info("%s: segment %d had arrived after all", self.account.name, index + 1)
         return found
@@ -267,16 +330,18 @@ class Adapter(ABC):
             self.blocked_until = 0.0
 
     def _delay(self, error: PublishError, attempt: int) -> float | None:
-        if isinstance(error, RateLimited):
-            return error.retry_after if error.retry_after <= self.policy.max_delay else None
+        wait = error.retry_after if isinstance(error, RateLimited | ServerError) else None
+        if wait is not None:
+            return wait if wait <= self.policy.max_delay else None
         backoff = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempt - 1))
         return float(backoff * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not security
 
     async def _once(self, method: str, url: str, repeat: bool, **kwargs: Any) -> httpx.Response:
-        name = self.account.name
         wait = self.blocked_until - time.time()
         if wait > 0:
-            raise RateLimited(name, wait, "rate limited: waiting for the platform's reset")
+            raise RateLimited(
+                self.account.name, wait, "rate limited: waiting for the platform's reset"
+            )
         try:
             response = await self.client.request(
                 method,
@@ -287,46 +352,61 @@ class Adapter(ABC):
             )
         except PostbotError:
             raise
-        except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise Timeout(name, f"{type(exc).__name__}: the request was not sent") from exc
-        except httpx.WriteTimeout as exc:
-            raise Timeout(
-                name, "timed out while sending the request; the platform cannot have acted on it"
-            ) from exc
-        except httpx.ReadTimeout as exc:
-            raise DeliveryUnknown(name, "no answer in time after the request was sent") from exc
-        except httpx.ConnectError as exc:
-            raise TransientError(name, f"cannot connect: {exc}") from exc
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            raise DeliveryUnknown(
-                name, f"the connection dropped after the request was sent ({exc})"
-            ) from exc
         except httpx.HTTPError as exc:
-            raise TransientError(name, f"{type(exc).__name__}: {exc}") from exc
+            raise self._network_error(exc) from exc
         self.check(response, repeat)
         return response
 
+    def _network_error(self, exc: httpx.HTTPError) -> PublishError:
+        """The error a failed exchange stands for: was the request sent, and answered?"""
+        name, text = self.account.name, self.redact(str(exc))  # some name the URL
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return Timeout(name, f"{type(exc).__name__}: the request was not sent")
+        if isinstance(exc, httpx.WriteTimeout):
+            return Timeout(
+                name, "timed out while sending the request; the platform cannot have acted on it"
+            )
+        if isinstance(exc, httpx.ReadTimeout):
+            return DeliveryUnknown(name, "no answer in time after the request was sent")
+        if isinstance(exc, httpx.ConnectError):
+            return TransientError(name, f"cannot connect: {text}")
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+            return DeliveryUnknown(
+                name, f"the connection dropped after the request was sent ({text})"
+            )
+        if isinstance(exc, httpx.DecodingError):
+            return DeliveryUnknown(name, f"the platform's answer could not be read ({text})")
+        return TransientError(name, f"{type(exc).__name__}: {text}")
+
     def check(self, response: httpx.Response, repeat: bool = True) -> None:
-        """Raise the error a response stands for; return quietly on success."""
+        """Raise the error a response stands for (see the table above); return quietly on success.
+
+        ``repeat`` says whether the request may be sent again harmlessly; when
+        it may not, a 5xx that does not say the request was turned away is
+        ``DeliveryUnknown``: the platform may have posted before it failed.
+        """
         status = response.status_code
         if status < 400:
             return
         name = self.account.name
-        message = self.error_message(response)
+        message = self.redact(self.error_message(response))[:MESSAGE_LIMIT]
         if status == 429:
             wait = self.retry_after(response)
             self.blocked_until = max(self.blocked_until, time.time() + wait)
             raise RateLimited(name, wait, message)
         if status in (401, 403):
             raise AuthError(name, f"credentials refused ({status}): {message}")
-        if status in (502, 504) and not repeat:
-            # A gateway gave up waiting: the platform may still have made the post.
-            raise DeliveryUnknown(
-                name, f"gateway error {status} after the request was sent: {message}"
-            )
-        if status >= 500:
+        if status < 500:
+            raise Rejected(name, status, message)
+        if status == 503 and "retry-after" in response.headers:
+            # Turned away for now, with a time to come back: nothing was done.
+            raise ServerError(name, status, message, retry_after=self.retry_after(response))
+        if repeat or status in NOT_HANDLED:
             raise ServerError(name, status, message)
-        raise Rejected(name, status, message)
+        kind = "gateway error" if status in (502, 504) else "server error"
+        raise DeliveryUnknown(
+            name, f"{kind} {status} after the request reached the platform: {message}"
+        )
 
     def retry_after(self, response: httpx.Response) -> float:
         """Seconds to wait, from whichever signal the platform sends."""
@@ -394,7 +474,11 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def _message_from_body(response: httpx.Response) -> str:
-    """The error text of the usual body shapes, else the start of the body."""
+    """The error text of the usual body shapes, else the body.
+
+    Not shortened here: ``check`` masks secrets first, so a cut can never
+    leave half a secret behind.
+    """
     body = _json_or_none(response)
     if isinstance(body, dict):
         error = body.get("error")
@@ -408,7 +492,7 @@ def _message_from_body(response: httpx.Response) -> str:
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             return str(errors[0].get("message") or errors[0])
     text = response.text.strip()
-    return text[:300] if text else f"HTTP {response.status_code}"
+    return text if text else f"HTTP {response.status_code}"
 
 
 def fake_response(

@@ -6,6 +6,8 @@
 * Facets come from the text rules (``bot.platforms.richtext``); mention
   handles are resolved to DIDs with resolveHandle, and a mention whose handle
   does not resolve is dropped (as Bluesky's own app does).
+* The session's tokens are credentials too: they are masked in every
+  message, as the account's own secrets are.
 * Every segment gets a record key (a TID) chosen before it is first sent and
   kept across retries. A repeated create at that key cannot make a second
   post, and after any unclear failure getRecord is asked first, so a post
@@ -76,6 +78,7 @@ class BlueskyAdapter(Adapter):
         )
         self.logins += 1
         session = response.json()
+        self.redact.add([session.get("accessJwt", ""), session.get("refreshJwt", "")])
         log.info("%s: logged in to Bluesky as %s", self.account.name, session.get("handle"))
         return {k: session[k] for k in ("accessJwt", "refreshJwt", "did", "handle")}
 
@@ -92,6 +95,7 @@ class BlueskyAdapter(Adapter):
             self._session = await self._login()  # the refresh token expired too
             return
         fresh = response.json()
+        self.redact.add([fresh.get("accessJwt", ""), fresh.get("refreshJwt", "")])
         self._session.update({k: fresh[k] for k in ("accessJwt", "refreshJwt") if k in fresh})
         log.info("%s: refreshed the Bluesky session", self.account.name)
 
@@ -202,7 +206,11 @@ class BlueskyAdapter(Adapter):
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 response = await self._authed(
-                    "POST", "com.atproto.repo.createRecord", json=body, attempts=1
+                    "POST",
+                    "com.atproto.repo.createRecord",
+                    json=body,
+                    attempts=1,
+                    safe_to_repeat=True,  # the record key: a second create cannot post twice
                 )
                 data = response.json()
                 return self._sent(data["uri"], data["cid"], rkey)

@@ -3,8 +3,12 @@
 Each platform fake subclasses ``LoopbackServer`` and declares routes. Tests
 queue faults that the next matching requests meet:
 
-* ``fail_next(status, body, headers)``: answer with an error (429 with the
-  platform's wait signal, 500, 401, a 4xx with the platform's error body);
+* ``fail_next(status, body, headers, after_processing)``: answer with an
+  error (429 with the platform's wait signal, 500, 401, a 4xx with the
+  platform's error body), before the request took effect or after it;
+* ``echo_next(status)``: answer with an error whose body echoes the whole
+  request (path, query, every header, the body), secrets included, as a
+  careless server or proxy might;
 * ``slow_next(seconds)``: answer only after a delay (longer than the
   client's timeout);
 * ``reset_next(after_processing)``: drop the connection without an answer,
@@ -38,6 +42,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     match: re.Match[str] | None = None
+    raw_query: str = ""  # as sent, repeated names and all (the query dict keeps the first)
 
     @property
     def json(self) -> Any:
@@ -65,7 +70,7 @@ class Reply:
 
 @dataclass
 class Fault:
-    kind: str  # "status" | "slow" | "reset"
+    kind: str  # "status" | "slow" | "reset" | "echo"
     status: int = 500
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -129,11 +134,24 @@ class LoopbackServer:
         headers: dict[str, str] | None = None,
         times: int = 1,
         path: str | None = None,
+        after_processing: bool = False,
     ) -> None:
         with self.lock:
             self.faults += [
-                Fault("status", status, body, headers or {}, path=path) for _ in range(times)
+                Fault(
+                    "status",
+                    status,
+                    body,
+                    headers or {},
+                    path=path,
+                    after_processing=after_processing,
+                )
+                for _ in range(times)
             ]
+
+    def echo_next(self, status: int = 400, path: str | None = None, times: int = 1) -> None:
+        with self.lock:
+            self.faults += [Fault("echo", status, path=path) for _ in range(times)]
 
     def slow_next(self, seconds: float, path: str | None = None) -> None:
         with self.lock:
@@ -162,6 +180,7 @@ class LoopbackServer:
             {k: v[0] for k, v in parse_qs(parts.query).items()},
             {k.lower(): v for k, v in http.headers.items()},
             body,
+            raw_query=parts.query,
         )
         with self.lock:
             self.received.append(request)
@@ -171,7 +190,10 @@ class LoopbackServer:
         if fault and fault.kind == "reset" and not fault.after_processing:
             _reset(http)
             return
-        if fault and fault.kind == "status":
+        if fault and fault.kind == "echo":
+            self._send(http, Reply(fault.status, {"error": _echo(request)}))
+            return
+        if fault and fault.kind == "status" and not fault.after_processing:
             self._send(http, Reply(fault.status, fault.body, fault.headers))
             return
         try:
@@ -187,6 +209,8 @@ class LoopbackServer:
         if fault and fault.kind == "reset":
             _reset(http)  # the request took effect, but no answer arrives
             return
+        if fault and fault.kind == "status":
+            reply = Reply(fault.status, fault.body, fault.headers)  # it took effect all the same
         self._send(http, reply)
 
     def dispatch(self, request: Request) -> Reply:
@@ -210,6 +234,13 @@ class LoopbackServer:
             http.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test)
+
+
+def _echo(request: Request) -> str:
+    """The request as text: what a server that echoes everything puts in its error."""
+    headers = " ".join(f"{k}: {v}" for k, v in request.headers.items())
+    body = request.body.decode("utf-8", "replace")
+    return f"echo {request.method} {request.path}?{request.raw_query} {headers} {body}"
 
 
 def _reset(http: BaseHTTPRequestHandler) -> None:

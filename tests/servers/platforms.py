@@ -7,9 +7,14 @@ answer in the platforms' own shapes, error bodies and wait signals.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
+import re
 import time
 from typing import Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import regex
 
@@ -20,6 +25,31 @@ _GRAPHEME = regex.compile(r"\X")
 
 def graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
+
+
+def oauth1_signature(
+    method: str, url: str, params: list[tuple[str, str]], consumer_secret: str, token_secret: str
+) -> str:
+    """HMAC-SHA1 of the RFC 5849 signature base string (sections 3.4.1 and 3.4.2).
+
+    Written from the RFC, not with the client's library, so that the two
+    sides do not share a mistake.
+    """
+
+    def enc(text: str) -> str:  # section 3.6: only unreserved characters stay
+        return quote(text, safe="~")
+
+    parts = urlsplit(url)
+    scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    default = (scheme, port) in (("http", 80), ("https", 443)) or port is None
+    authority = host if default else f"{host}:{port}"
+    base_uri = f"{scheme}://{authority}{parts.path or '/'}"
+    pairs = sorted((enc(k), enc(v)) for k, v in params)
+    normalised = "&".join(f"{k}={v}" for k, v in pairs)
+    base = "&".join(enc(part) for part in (method.upper(), base_uri, normalised))
+    key = f"{enc(consumer_secret)}&{enc(token_secret)}"
+    digest = hmac.new(key.encode(), base.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 class MastodonServer(LoopbackServer):
@@ -69,11 +99,26 @@ class MastodonServer(LoopbackServer):
 
 
 class XServer(LoopbackServer):
-    """POST /2/tweets, GET /2/users/me and /2/users/:id/tweets."""
+    """POST /2/tweets, GET /2/users/me and /2/users/:id/tweets.
 
-    def __init__(self, token: str = "x-token") -> None:
+    Every route needs the bearer token or an OAuth 1.0a signature that
+    verifies (RFC 5849, HMAC-SHA1): computed here from the method, the URL as
+    received with its query, the form body and the oauth_* header fields,
+    with the consumer and token secrets given; a bad signature, unknown key
+    or reused nonce is a 401, as on X.
+    """
+
+    def __init__(
+        self,
+        token: str = "x-token",
+        consumer: tuple[str, str] = ("ck", "cs"),
+        access: tuple[str, str] = ("at", "as"),
+    ) -> None:
         super().__init__()
         self.token = token
+        self.consumer, self.access = consumer, access
+        self.nonces: set[tuple[str, str]] = set()
+        self.refused: list[str] = []  # why each OAuth 1.0a request was refused
         self.posts: list[dict[str, Any]] = []
         self.ids = itertools.count(1_800_000_000_000_000_001)
         self.route("POST", r"/2/tweets", self.create)
@@ -82,21 +127,54 @@ class XServer(LoopbackServer):
 
     def _authorised(self, request: Request) -> bool:
         auth = request.headers.get("authorization", "")
-        return auth == f"Bearer {self.token}" or (
-            auth.startswith("OAuth ") and "oauth_signature=" in auth
+        if auth.startswith("OAuth "):
+            problem = self._oauth1_problem(request, auth)
+            if problem:
+                self.refused.append(problem)
+            return problem is None
+        return auth == f"Bearer {self.token}"
+
+    def _oauth1_problem(self, request: Request, auth: str) -> str | None:
+        fields = dict(
+            (k, unquote(v)) for k, v in re.findall(r'(\w+)="([^"]*)"', auth.removeprefix("OAuth "))
+        )
+        if fields.get("oauth_consumer_key") != self.consumer[0]:
+            return "unknown consumer key"
+        if fields.get("oauth_token") != self.access[0]:
+            return "unknown token"
+        if fields.get("oauth_signature_method") != "HMAC-SHA1":
+            return "not HMAC-SHA1"
+        if abs(time.time() - int(fields.get("oauth_timestamp", "0"))) > 300:
+            return "stale timestamp"
+        nonce = (fields.get("oauth_nonce", ""), fields.get("oauth_timestamp", ""))
+        if nonce in self.nonces:
+            return "nonce used before"
+        params = [(k, v) for k, v in fields.items() if k.startswith("oauth_")]
+        params = [(k, v) for k, v in params if k != "oauth_signature"]
+        params += parse_qsl(request.raw_query, keep_blank_values=True)
+        if request.headers.get("content-type") == "application/x-www-form-urlencoded":
+            params += parse_qsl(request.body.decode(), keep_blank_values=True)
+        url = f"http://{request.headers['host']}{request.path}"
+        expected = oauth1_signature(request.method, url, params, self.consumer[1], self.access[1])
+        if not hmac.compare_digest(expected, fields.get("oauth_signature", "")):
+            return "signature does not match"
+        self.nonces.add(nonce)
+        return None
+
+    def _unauthorised(self) -> Reply:
+        return Reply(
+            401,
+            {
+                "title": "Unauthorized",
+                "detail": "Unauthorized",
+                "type": "about:blank",
+                "status": 401,
+            },
         )
 
     def create(self, request: Request) -> Reply:
         if not self._authorised(request):
-            return Reply(
-                401,
-                {
-                    "title": "Unauthorized",
-                    "detail": "Unauthorized",
-                    "type": "about:blank",
-                    "status": 401,
-                },
-            )
+            return self._unauthorised()
         body = request.json
         if any(p["text"] == body["text"] for p in self.posts):
             return Reply(
@@ -121,9 +199,13 @@ class XServer(LoopbackServer):
         return Reply(201, {"data": {"id": post["id"], "text": post["text"]}})
 
     def me(self, request: Request) -> Reply:
+        if not self._authorised(request):
+            return self._unauthorised()
         return Reply(200, {"data": {"id": "42", "username": "news"}})
 
     def timeline(self, request: Request) -> Reply:
+        if not self._authorised(request):
+            return self._unauthorised()
         recent = list(reversed(self.posts))[: int(request.query.get("max_results", 10))]
         return Reply(200, {"data": [{"id": p["id"], "text": p["text"]} for p in recent]})
 
@@ -215,7 +297,11 @@ class BlueskyServer(LoopbackServer):
 
 
 class ThreadsServer(LoopbackServer):
-    """Containers and publishing under /v1.0/{user}/threads and /threads_publish."""
+    """Containers and publishing under /v1.0/{user}/threads and /threads_publish.
+
+    A container's status (GET /v1.0/{id}?fields=status) is FINISHED when made
+    and PUBLISHED once published; tests set ERROR or EXPIRED themselves.
+    """
 
     def __init__(self, token: str = "threads-token") -> None:
         super().__init__()
@@ -258,7 +344,14 @@ class ThreadsServer(LoopbackServer):
         form = request.form
         if problem := self._denied(form.get("access_token")):
             return problem
-        container = self.containers[form["creation_id"]]
+        container = self.containers.get(form["creation_id"])
+        if container is None or container["status"] in ("ERROR", "EXPIRED"):
+            return Reply(
+                400,
+                {"error": {"message": "The media is not ready to be published", "code": 9007}},
+            )
+        # Publishing a container twice makes a second post here: Meta documents
+        # no protection, so the fake assumes the worst (platforms.md 4c).
         container["status"] = "PUBLISHED"
         media = str(next(self.ids))
         self.posts.append(
