@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,27 +84,85 @@ def test_x_thread_with_bearer_token(tmp_path: Path) -> None:
     assert receipt.urls[0] == f"https://x.com/i/web/status/{server.posts[0]['id']}"
 
 
+OAUTH1_FIELDS = {
+    "platform": "x",
+    "consumer_key": "${CK}",
+    "consumer_secret": "${CS}",
+    "access_token": "${AT}",
+    "access_token_secret": "${AS}",
+}
+OAUTH1_ENV = {
+    "CK": "consumer-key",
+    "CS": "consumer-secret",
+    "AT": "access-token",
+    "AS": "token-secret",
+}
+
+
+def oauth1_server() -> XServer:
+    return XServer(
+        consumer=("consumer-key", "consumer-secret"), access=("access-token", "token-secret")
+    )
+
+
 def test_x_oauth1_signature(tmp_path: Path) -> None:
-    with serving(XServer()) as server:
-        fields = {
-            "platform": "x",
-            "base_url": server.url,
-            "consumer_key": "${CK}",
-            "consumer_secret": "${CS}",
-            "access_token": "${AT}",
-            "access_token_secret": "${AS}",
-        }
-        acct = account(tmp_path, "x", fields, {"CK": "ck", "CS": "cs", "AT": "at", "AS": "as"})
+    with serving(oauth1_server()) as server:
+        acct = account(tmp_path, "x", {**OAUTH1_FIELDS, "base_url": server.url}, OAUTH1_ENV)
         run(publish(acct, plan("x", "headline")))
     auth = server.received[0].headers["authorization"]
     assert auth.startswith("OAuth ")
     for part in (
-        'oauth_consumer_key="ck"',
-        'oauth_token="at"',
+        'oauth_consumer_key="consumer-key"',
+        'oauth_token="access-token"',
         'oauth_signature_method="HMAC-SHA1"',
         "oauth_signature=",
     ):
         assert part in auth
+    assert server.refused == []  # the server checked the signature, and it held
+    assert len(server.posts) == 1
+
+
+@pytest.mark.parametrize("wrong", ["CS", "AS"])
+def test_x_server_refuses_a_signature_made_with_the_wrong_secret(
+    tmp_path: Path, wrong: str
+) -> None:
+    """The loopback X verifies signatures: a test passing against it means something."""
+    from bot.errors import AuthError
+
+    with serving(oauth1_server()) as server:
+        env = {**OAUTH1_ENV, wrong: "not-the-secret"}
+        acct = account(tmp_path, "x", {**OAUTH1_FIELDS, "base_url": server.url}, env)
+        with pytest.raises(AuthError, match=r"credentials refused \(401\)"):
+            run(publish(acct, plan("x", "headline")))
+    assert server.refused == ["signature does not match"]
+    assert server.posts == []
+
+
+def test_x_oauth1_signs_the_query_so_a_lost_post_is_found(tmp_path: Path) -> None:
+    """After a 500 from a post that was made, find_sent's GET ?max_results=5 must verify."""
+    with serving(oauth1_server()) as server:
+        acct = account(tmp_path, "x", {**OAUTH1_FIELDS, "base_url": server.url}, OAUTH1_ENV)
+        server.fail_next(500, {"title": "Internal"}, path="/2/tweets", after_processing=True)
+        receipt = run(publish(acct, plan("x", "headline")))
+    lookups = [r for r in server.received if r.path == "/2/users/42/tweets"]
+    assert [r.raw_query for r in lookups] == ["max_results=5"]
+    assert server.refused == []
+    assert len(server.posts) == 1
+    assert [r.method for r in server.received if r.path == "/2/tweets"] == ["POST"]
+    assert receipt.segments[0].remote_id == server.posts[0]["id"]
+
+
+def test_x_oauth1_signs_each_retry_afresh(tmp_path: Path) -> None:
+    """A retry after a 429 carries a new nonce (the server refuses a reused one)."""
+    with serving(oauth1_server()) as server:
+        acct = account(tmp_path, "x", {**OAUTH1_FIELDS, "base_url": server.url}, OAUTH1_ENV)
+        server.fail_next(
+            429, {"title": "Too Many Requests"}, {"Retry-After": "1"}, path="/2/tweets"
+        )
+        run(publish(acct, plan("x", "headline")))
+    nonces = {r.headers["authorization"] for r in server.received}
+    assert len(nonces) == len(server.received) == 2
+    assert server.refused == []
     assert len(server.posts) == 1
 
 
@@ -204,6 +263,120 @@ def test_threads_container_then_publish(tmp_path: Path) -> None:
     assert [p["reply_to_id"] for p in server.posts] == [None] + [p["id"] for p in server.posts[:-1]]
     assert receipt.segments[0].url
     assert receipt.segments[0].url.endswith(server.posts[0]["id"])
+
+
+class Crash(Exception):
+    """Stands for the process being killed at that moment."""
+
+
+def threads_account(tmp_path: Path, server: ThreadsServer) -> Any:
+    return account(
+        tmp_path,
+        "t",
+        {"platform": "threads", "base_url": server.url, "user_id": "99", "token": "${T}"},
+        {"T": "threads-token"},
+    )
+
+
+def posts_to(server: ThreadsServer, what: str) -> int:
+    return sum(1 for r in server.received if r.method == "POST" and r.path.endswith(what))
+
+
+def test_threads_killed_after_making_the_container_publishes_that_container(
+    tmp_path: Path,
+) -> None:
+    """The journal holds the container and the in-flight mark, as the outbox leaves them."""
+    from bot.adapters import MemoryJournal
+
+    class KilledAfterRemembering(MemoryJournal):
+        async def remember(self, index: int, material: dict[str, str]) -> None:
+            await super().remember(index, material)
+            raise Crash
+
+    with serving(ThreadsServer()) as server:
+        acct = threads_account(tmp_path, server)
+        the_plan = plan("threads", "headline")
+        journal = KilledAfterRemembering()
+        with pytest.raises(Crash):
+            run(publish(acct, the_plan, journal=journal))
+        assert journal.inflight() == 0
+        (container,) = server.containers
+        assert server.containers[container]["status"] == "FINISHED"
+        resumed = MemoryJournal(saved=journal.saved, current=0)
+        receipt = run(publish(acct, the_plan, journal=resumed))
+    assert [p["text"] for p in server.posts] == [the_plan.segments[0].text]
+    assert posts_to(server, "/threads") == 1  # no second container
+    assert posts_to(server, "/threads_publish") == 1
+    assert receipt.segments[0].remote_id == server.posts[0]["id"]
+    assert receipt.segments[0].extra == {"container": container}
+
+
+def test_threads_killed_after_publishing_finds_the_post_instead_of_publishing_again(
+    tmp_path: Path,
+) -> None:
+    from bot.adapters import MemoryJournal
+    from bot.models import SentSegment
+
+    class KilledBeforeRecording(MemoryJournal):
+        async def sent(self, index: int, segment: SentSegment) -> None:
+            raise Crash
+
+    with serving(ThreadsServer()) as server:
+        acct = threads_account(tmp_path, server)
+        the_plan = plan("threads", "headline")
+        journal = KilledBeforeRecording()
+        with pytest.raises(Crash):
+            run(publish(acct, the_plan, journal=journal))
+        resumed = MemoryJournal(saved=journal.saved, current=0)
+        receipt = run(publish(acct, the_plan, journal=resumed))
+    assert len(server.posts) == 1
+    assert posts_to(server, "/threads_publish") == 1
+    assert receipt.segments[0].remote_id == server.posts[0]["id"]
+
+
+@pytest.mark.parametrize("status", ["EXPIRED", "ERROR"])
+def test_threads_a_dead_container_is_replaced_not_published(tmp_path: Path, status: str) -> None:
+    from bot.adapters import MemoryJournal
+
+    with serving(ThreadsServer()) as server:
+        acct = threads_account(tmp_path, server)
+        the_plan = plan("threads", "headline")
+        server.containers["555"] = {"text": "old", "reply_to_id": None, "status": status}
+        journal = MemoryJournal(saved={0: {"container": "555"}}, current=0)
+        run(publish(acct, the_plan, journal=journal))
+    assert [p["text"] for p in server.posts] == [the_plan.segments[0].text]
+    assert server.containers["555"]["status"] == status
+    assert journal.saved[0]["container"] != "555"
+
+
+def test_threads_a_container_status_that_cannot_be_read_is_unknown(tmp_path: Path) -> None:
+    from bot.adapters import MemoryJournal
+    from bot.errors import DeliveryUnknown
+
+    with serving(ThreadsServer()) as server:
+        acct = threads_account(tmp_path, server)
+        the_plan = plan("threads", "headline")
+        server.containers["555"] = {"text": "x", "reply_to_id": None, "status": "FINISHED"}
+        server.fail_next(
+            400, {"error": {"message": "Unsupported get request"}}, path="/555", times=5
+        )
+        journal = MemoryJournal(saved={0: {"container": "555"}}, current=0)
+        with pytest.raises(DeliveryUnknown, match="cannot read the status of container 555"):
+            run(publish(acct, the_plan, journal=journal))
+    assert server.posts == []
+    assert journal.inflight() == 0  # still in flight: the next attempt asks again
+
+
+def test_threads_in_flight_without_a_container_cannot_have_posted(tmp_path: Path) -> None:
+    """Killed before the container's id was saved: nothing was published, so it is sent."""
+    from bot.adapters import MemoryJournal
+
+    with serving(ThreadsServer()) as server:
+        acct = threads_account(tmp_path, server)
+        the_plan = plan("threads")
+        journal = MemoryJournal(current=0)
+        run(publish(acct, the_plan, journal=journal))
+    assert [p["text"] for p in server.posts] == [s.text for s in the_plan.segments]
 
 
 def test_linkedin_post_with_version_headers_and_little_text(tmp_path: Path) -> None:
