@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import TOKEN, mastodon_accounts, post_text, sink, workdir, write_config
-from bot.daemon import Daemon, DaemonOptions
+from bot.daemon import Daemon, DaemonOptions, freeze_what_start_loaded
 from bot.models import PostPlan, Segment
 from bot.outbox import NewRow, Outbox
 from bot.store import open_store
@@ -77,6 +77,7 @@ async def drain(config: Path, total: int) -> float:
     options = DaemonOptions(concurrency=CONCURRENCY, per_account=1, on_sent=on_sent)
     daemon = Daemon(config, options)
     await daemon.start()
+    freeze_what_start_loaded()  # as postbot run does
     started = time.perf_counter()
     try:
         await asyncio.wait_for(done.wait(), timeout=1800)

@@ -157,6 +157,11 @@ class Settings:
     placeholder_secrets: bool = False
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
     located: Located | None = field(default=None, repr=False)
+    # Accounts already resolved: the daemon asks for one at every post, and
+    # these settings (file and environment) never change; a reload makes new ones.
+    _accounts: dict[str, Account] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def account_names(self) -> list[str]:
@@ -165,6 +170,13 @@ class Settings:
 
     def account(self, name: str) -> Account:
         """The account ``name`` with its secrets resolved, or a ConfigError."""
+        if (known := self._accounts.get(name)) is not None:
+            return known
+        account = self._resolve_account(name)
+        self._accounts[name] = account
+        return account
+
+    def _resolve_account(self, name: str) -> Account:
         accounts = (self.located.data or {}).get("accounts") or {} if self.located else {}
         if name not in accounts:
             known = ", ".join(sorted(accounts)) or "none defined"

@@ -692,6 +692,17 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
+def freeze_what_start_loaded() -> None:
+    """Move every object alive now out of the garbage collector's sight.
+
+    What start loaded (settings, schedules, templates, triggers) lives as
+    long as the process. Frozen, full collections no longer walk it: with
+    10,000 schedules each took 300 ms, a pause in the middle of sending.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run_daemon(config_path: Path, options: DaemonOptions) -> None:
     """``postbot run``: the daemon with its signal handlers.
 
@@ -710,12 +721,7 @@ async def run_daemon(config_path: Path, options: DaemonOptions) -> None:
             loop.add_signal_handler(sig, handler)
     try:
         await daemon.start()
-        # What start loaded (schedules, templates, triggers) lives as long as
-        # the process. Out of the collector's sight, full collections no
-        # longer walk it: with 10,000 schedules each took 300 ms, a pause in
-        # the middle of sending.
-        gc.collect()
-        gc.freeze()
+        freeze_what_start_loaded()
         await daemon.run()
     finally:
         await daemon.stop()
@@ -724,4 +730,4 @@ async def run_daemon(config_path: Path, options: DaemonOptions) -> None:
                 loop.remove_signal_handler(sig)
 
 
-__all__ = ["Daemon", "DaemonOptions", "SlotTrigger", "run_daemon"]
+__all__ = ["Daemon", "DaemonOptions", "SlotTrigger", "freeze_what_start_loaded", "run_daemon"]
