@@ -234,13 +234,41 @@ def test_unknown_account(world: Any) -> None:
     assert "unknown account 'nobody' (accounts: custom, news-bluesky," in out
 
 
+def test_a_post_x_answers_with_500_is_sent_once_and_reported_unknown(world: Any) -> None:
+    """X has no idempotency key: after a 5xx postbot looks for the post, never re-sends it."""
+    config, env, servers = world
+    x = servers["x"]
+    x.fail_next(500, {"title": "Internal Server Error"}, path="/2/tweets", times=50)
+    code, out = post(
+        config, env, str(CONTENT / "robotics-cup.json"), "--to", "news-x", "--template", "headline"
+    )
+    assert code == 1
+    assert out == (
+        "Error: news-x: segment 1 of 1 may have been posted (server error 500 after the request "
+        "reached the platform: Internal Server Error); not sending it again: check the account "
+        "and post it by hand if it is missing\n"
+    )
+    assert [r.method for r in x.received if r.path == "/2/tweets"] == ["POST"]
+    assert [r.path for r in x.received if r.method == "GET"] == [
+        "/2/users/me",
+        "/2/users/42/tweets",
+    ]
+
+
 def test_no_secret_appears_in_any_output_log_or_file(world: Any, tmp_path: Path) -> None:
-    """Dry-run and a failing publish, as subprocesses: search everything they leave."""
+    """Dry-run and failing publishes, as subprocesses: search everything they leave.
+
+    Three servers echo the whole request (the token in Telegram's URL, the
+    webhook's path, the headers) in their error bodies.
+    """
     config, env, servers = world
     servers["mastodon"].fail_next(
         401, {"error": "The access token is invalid"}, path="/api/v1/statuses"
     )
     servers["bluesky"].fail_next(500, {"error": "InternalServerError"}, times=20)
+    servers["telegram"].echo_next(400)
+    servers["discord"].echo_next(500)
+    servers["linkedin"].echo_next(403)
     full_env = {**os.environ, **env, "POSTBOT_NETWORK_GUARD": "loopback", "PYTHONPATH": str(ROOT)}
     captured = []
     runs = [
@@ -268,6 +296,9 @@ def test_no_secret_appears_in_any_output_log_or_file(world: Any, tmp_path: Path)
             "--to",
             "news-slack",
         ],
+        ["post", str(CONTENT / "harbour-bridge.txt"), "--to", "news-telegram"],  # echoes, 400
+        ["post", str(CONTENT / "harbour-bridge.txt"), "--to", "news-discord"],  # echoes, 500
+        ["post", str(CONTENT / "harbour-bridge.txt"), "--to", "news-linkedin"],  # echoes, 403
     ]
     for args in runs:
         if args[0] != "--config":
@@ -284,6 +315,13 @@ def test_no_secret_appears_in_any_output_log_or_file(world: Any, tmp_path: Path)
     assert any("credentials refused (401)" in text for text in captured)
     assert any("server error 500" in text for text in captured)
     assert any("POST http" in text for text in captured)
+    assert any(
+        "news-telegram: rejected (400): echo POST /bot***/sendMessage" in t for t in captured
+    )
+    assert any("news-discord: segment 1 of 1 may have been posted" in t for t in captured)
+    assert any("echo POST ***?wait=true" in t for t in captured)  # the webhook path
+    assert any("credentials refused (403): echo POST" in t for t in captured)
+    assert any("authorization: Bearer ***" in t for t in captured)
     files = [
         p.read_text(errors="replace")
         for p in tmp_path.rglob("*")
