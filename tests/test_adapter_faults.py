@@ -464,3 +464,46 @@ def test_an_error_body_that_echoes_the_request_shows_no_secret(
     assert "echo POST" in message  # the platform's words are kept, its secrets are not
     for secret in secrets_of(case, server):
         assert secret not in message
+
+
+def _httpx_errors() -> list[type[Exception]]:
+    import httpx
+
+    def walk(cls: type[Exception]) -> list[type[Exception]]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *walk(sub))]
+
+    return sorted(set(walk(httpx.HTTPError)) - {httpx.HTTPStatusError}, key=lambda c: c.__name__)
+
+
+# Whether each httpx failure proves the request never reached the platform whole.
+NOT_SENT = {
+    "ConnectError",
+    "ConnectTimeout",
+    "PoolTimeout",
+    "WriteTimeout",
+    "WriteError",
+    "ProxyError",
+    "UnsupportedProtocol",
+    "LocalProtocolError",
+}
+
+
+@pytest.mark.parametrize("error", _httpx_errors(), ids=lambda c: c.__name__)
+def test_the_network_error_map_is_total(error: type[Exception], tmp_path: Path) -> None:
+    """Every httpx failure is sorted, and only the provably unsent ones may be retried."""
+    import httpx
+
+    from bot.adapters.telegram import TelegramAdapter
+    from bot.errors import TransientError
+
+    acct = account(
+        tmp_path,
+        "t",
+        {"platform": "telegram", "bot_token": "${T}", "chat_id": "@news"},
+        {"T": "123:telegram-token"},
+    )
+    adapter = TelegramAdapter(acct, httpx.AsyncClient())
+    mapped = adapter._network_error(error("POST /bot123:telegram-token/sendMessage failed"))  # type: ignore[arg-type]
+    expected = TransientError if error.__name__ in NOT_SENT else DeliveryUnknown
+    assert isinstance(mapped, expected)
+    assert "telegram-token" not in str(mapped)

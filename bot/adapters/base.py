@@ -26,20 +26,23 @@ Slack, LinkedIn, webhooks) is not repeatable::
     outcome                                   repeatable           not repeatable
     ----------------------------------------  -------------------  --------------------
     connect error, connect or pool timeout,   Transient: retried   Transient: retried
-      write timeout (never sent whole)
+      write timeout or error, proxy refusal
+      (never sent whole)
     429                                       RateLimited: waits   RateLimited: waits
     503 with Retry-After                      ServerError: waits   ServerError: waits
     501, 505, 511                             ServerError          ServerError
     500, 502, 503, 504, any other 5xx         ServerError          DeliveryUnknown
     read timeout, connection dropped after    DeliveryUnknown:     DeliveryUnknown
-      sending, an answer that cannot be read    retried
+      sending, an answer that cannot be read,   retried
+      any other network error
     401, 403                                  AuthError            AuthError
     any other 4xx                             Rejected             Rejected
 
 Why: a 5xx means the request reached a server, and nothing in HTTP or in
-the platforms' documents says the post was not made before it failed; X's
-and Discord's own advice is to look, not to send again, and Telegram's is to
-retry only what was clearly refused (platforms.md 1c, 6c, 7c). The
+the platforms' documents says the post was not made before it failed. X,
+Threads, Telegram, Discord, Slack and LinkedIn have no idempotency key, so
+sending again after such an answer can post twice; the safe course is to
+look for the post, or to retry only what was clearly refused. The
 exceptions are answers that say the request was turned away: 429; a 503
 that says when to come back (RFC 9110 15.6.4: the server "is currently
 unable to handle the request", a deliberate refusal like 429, while a
@@ -94,6 +97,9 @@ log = logging.getLogger(__name__)
 # 5xx answers that say the request was never handled: an unknown method, an
 # HTTP version the server does not speak, a proxy that wants a login first.
 NOT_HANDLED = frozenset({501, 505, 511})
+# Failures that prove the request never reached the platform whole (besides
+# the connect and pool timeouts and the write timeout, which have their own words).
+NOT_SENT = (httpx.WriteError, httpx.ProxyError, httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 MESSAGE_LIMIT = 300  # characters of a platform's error text kept in a message
 
 
@@ -358,7 +364,12 @@ class Adapter(ABC):
         return response
 
     def _network_error(self, exc: httpx.HTTPError) -> PublishError:
-        """The error a failed exchange stands for: was the request sent, and answered?"""
+        """The error a failed exchange stands for: was the request sent whole?
+
+        Only errors that prove it was not are transient; any other (a read
+        timeout, a dropped connection, an answer that cannot be read, one
+        this map does not know) may follow a request the platform acted on.
+        """
         name, text = self.account.name, self.redact(str(exc))  # some name the URL
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
             return Timeout(name, f"{type(exc).__name__}: the request was not sent")
@@ -366,17 +377,17 @@ class Adapter(ABC):
             return Timeout(
                 name, "timed out while sending the request; the platform cannot have acted on it"
             )
-        if isinstance(exc, httpx.ReadTimeout):
-            return DeliveryUnknown(name, "no answer in time after the request was sent")
         if isinstance(exc, httpx.ConnectError):
             return TransientError(name, f"cannot connect: {text}")
+        if isinstance(exc, NOT_SENT):
+            return TransientError(name, f"{type(exc).__name__}: the request was not sent ({text})")
+        if isinstance(exc, httpx.ReadTimeout):
+            return DeliveryUnknown(name, "no answer in time after the request was sent")
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
             return DeliveryUnknown(
                 name, f"the connection dropped after the request was sent ({text})"
             )
-        if isinstance(exc, httpx.DecodingError):
-            return DeliveryUnknown(name, f"the platform's answer could not be read ({text})")
-        return TransientError(name, f"{type(exc).__name__}: {text}")
+        return DeliveryUnknown(name, f"{type(exc).__name__} after the request was sent ({text})")
 
     def check(self, response: httpx.Response, repeat: bool = True) -> None:
         """Raise the error a response stands for (see the table above); return quietly on success.

@@ -10,7 +10,7 @@ answer or a 5xx from ``threads_publish``, the status is read first.
 same container now cannot make a second post; ``ERROR`` or ``EXPIRED`` mean
 it never will be, so a new container is made. A status that cannot be read
 leaves the outcome unknown. (Meta documents no guarantee about publishing a
-container twice, platforms.md 4c, so postbot never relies on one.)
+container twice, so postbot never relies on one.)
 """
 
 from __future__ import annotations

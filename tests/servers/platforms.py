@@ -351,7 +351,7 @@ class ThreadsServer(LoopbackServer):
                 {"error": {"message": "The media is not ready to be published", "code": 9007}},
             )
         # Publishing a container twice makes a second post here: Meta documents
-        # no protection, so the fake assumes the worst (platforms.md 4c).
+        # no protection, so the fake assumes the worst.
         container["status"] = "PUBLISHED"
         media = str(next(self.ids))
         self.posts.append(
