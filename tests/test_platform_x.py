@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bot.platforms import get_platform
 from bot.platforms.twitter_text import V1, V2, V3, TweetConfig, parse_tweet, weighted_length
+from bot.platforms.twitter_urls import extract_urls, to_utf16_units
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 SUITE = yaml.safe_load((CONFORMANCE / "twitter-text-validate.yml").read_text(encoding="utf-8"))
@@ -140,6 +141,68 @@ def test_tricky_texts(text: str, length: int, valid: bool) -> None:
     x = get_platform("x")
     assert x.count(text) == length
     assert x.fits(text) is valid
+
+
+# Bracketed groups in a URL path. twitter-text's JS path pattern has an
+# unbracketed ``|`` (its ending-character alternation spliced in whole), so a
+# group ends a path only straight after ``/``, an ending character or another
+# group: after punctuation the URL stops before the punctuation, and the rest
+# counts as text. (description, text, weighted length, URL twitter-text finds),
+# each derived from the official regexes and checked against twitter-text 3.1.0.
+PATH_PARENS_CASES = [
+    ("group after a dot ends the URL", "https://ex.com/v1.(beta)", 30, "https://ex.com/v1"),
+    ("short group after a dot", "https://ex.com/a.(b)", 27, "https://ex.com/a"),
+    ("group after a comma", "https://ex.com/a,(b)", 27, "https://ex.com/a"),
+    ("group after an exclamation mark", "https://ex.com/a!(b)", 27, "https://ex.com/a"),
+    ("group after a colon", "https://ex.com/a:(b)", 27, "https://ex.com/a"),
+    ("group after a tilde", "https://ex.com/a~(b)", 27, "https://ex.com/a"),
+    ("nested group after a dot", "https://ex.com/a.(b(c))", 30, "https://ex.com/a"),
+    ("bare domain, group after a dot", "ex.com/v1.(beta)", 30, "ex.com/v1"),
+    (
+        "group after an underscore",
+        "https://ex.com/wiki/Foo_(bar)",
+        23,
+        "https://ex.com/wiki/Foo_(bar)",
+    ),
+    ("group right after the slash", "https://ex.com/(b)", 23, "https://ex.com/(b)"),
+    ("two groups in a row", "https://ex.com/a(b)(c)", 23, "https://ex.com/a(b)(c)"),
+    ("nested group after an underscore", "https://ex.com/a_(b(c))", 23, "https://ex.com/a_(b(c))"),
+    ("group mid-path, letter at the end", "https://ex.com/a.(b)c", 23, "https://ex.com/a.(b)c"),
+    (
+        "group mid-path, more path after it",
+        "https://ex.com/v1.(beta)/x",
+        23,
+        "https://ex.com/v1.(beta)/x",
+    ),
+    ("group mid-path, slash at the end", "https://ex.com/a.(b)/", 23, "https://ex.com/a.(b)/"),
+    ("second group after a dot", "https://ex.com/a.(b)c.(d)", 27, "https://ex.com/a.(b)c"),
+    ("group after a dot loses the query", "https://ex.com/a.(b)?x=1", 31, "https://ex.com/a"),
+    ("group then query", "https://ex.com/a(b)?x=1", 23, "https://ex.com/a(b)?x=1"),
+    ("group in the query", "https://ex.com/a?q=(b)", 24, "https://ex.com/a?q=(b"),
+    ("dot and group in the query", "https://ex.com/a?q=x.(b)", 24, "https://ex.com/a?q=x.(b"),
+    ("group after a dot, full stop", "https://ex.com/a.(b).", 28, "https://ex.com/a"),
+    ("group after an underscore, full stop", "https://ex.com/a_(b).", 24, "https://ex.com/a_(b)"),
+    ("group after a dot, exclamation mark", "https://ex.com/a.(b)!", 28, "https://ex.com/a"),
+    ("inside brackets, group after a dot", "(see https://ex.com/a.(b))", 33, "https://ex.com/a"),
+    (
+        "inside brackets, group after an underscore",
+        "(see https://ex.com/a_(b))",
+        29,
+        "https://ex.com/a_(b)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "length", "url"),
+    [c[1:] for c in PATH_PARENS_CASES],
+    ids=[c[0] for c in PATH_PARENS_CASES],
+)
+def test_bracketed_groups_in_url_paths(text: str, length: int, url: str) -> None:
+    assert [e.url for e in extract_urls(to_utf16_units(text))] == [url]
+    assert weighted_length(text) == (length, True)
+    assert parse_tweet(text).weighted_length == length
+    assert get_platform("x").count(text) == length
 
 
 def test_whitespace_only_does_not_fit() -> None:

@@ -12,7 +12,9 @@ and its regular expressions, checked against the official library's output):
 * each domain label must be 1..63 characters once punycode-encoded; the whole
   URL at most 4096 characters with its protocol;
 * a path cannot end in most punctuation, parentheses must balance (one level
-  of nesting); a bare domain keeps its port and query only with a path;
+  of nesting), and a bracketed group ends a path only where punctuation does
+  not come right before it (``/v1.(beta)`` stops after ``v1``); a bare domain
+  keeps its port and query only with a path;
 * ``t.co`` links are cut after the slug, and dropped with a slug over 40.
 
 JavaScript runs this regex on UTF-16 code units without the ``u`` flag, so
@@ -55,8 +57,18 @@ _PUNYCODE = r"(?:[Xx][Nn]--[\-0-9A-Za-z]+)"
 _TLD_END = r"(?=[^0-9a-zA-Z@+\-]|\Z)"
 _PATH_CHAR = rf"[A-Za-z{_CYRILLIC}0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{_LATIN}{_FOLDED}]"
 _PARENS = rf"(?:\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\))"
-_PATH_END = rf"(?:[+\-A-Za-z{_CYRILLIC}0-9=_#/{_LATIN}{_FOLDED}]|{_PARENS})"
-_PATH = rf"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?:@{_PATH_CHAR}+/))"
+_PATH_END_CHAR = rf"[+\-A-Za-z{_CYRILLIC}0-9=_#/{_LATIN}{_FOLDED}]"
+# One step of the path. twitter-text's JS splices its path-ending pattern
+# (``ending-char|(parens)``) into the path pattern without a group, so that
+# ``|`` splits the whole step: either path characters (with bracketed groups)
+# ending in an ending character, or a bracketed group *on its own*. So
+# ``/v1.(beta)`` stops after ``v1``, while ``/Foo_(bar)`` and ``/a.(b)c`` are
+# whole. X counts this way, so we keep the three alternatives flat on purpose.
+_PATH = (
+    rf"(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END_CHAR}"
+    rf"|{_PARENS}"
+    rf"|@{_PATH_CHAR}+/)"
+)
 _QUERY_CHAR = r"[A-Za-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_END = r"[A-Za-z0-9\-_&=#/]"
 _ASCII_LABEL = rf"[\-A-Za-z0-9{_LATIN}{_FOLDED}]"
