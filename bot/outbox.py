@@ -36,7 +36,19 @@ from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Update, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from bot.errors import PostbotError
@@ -198,23 +210,13 @@ class Outbox:
         if limit <= 0:
             return []
         now = time.time() if now is None else now
-        due = or_(
-            and_(outbox.c.status == S.PENDING, outbox.c.due_at <= now),
-            and_(
-                outbox.c.status == S.SENDING,
-                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
-            ),
-        )
         taken = Counter(busy or {})
         full = [a for a, n in taken.items() if per_account is not None and n >= per_account]
-        peek = select(outbox.c.id, outbox.c.account).where(due)
-        if full:
-            peek = peek.where(outbox.c.account.not_in(full))
-        if skip:
-            peek = peek.where(outbox.c.id.not_in(list(skip)))
-        peek = peek.order_by(outbox.c.due_at, outbox.c.id).limit(limit * 4 + 50)
+        peek, claim = _claim_statements(self.store.is_postgres)
         with self._begin(conn) as c:
-            candidates = c.execute(peek).all()
+            candidates = c.execute(
+                peek, {"now": now, "full": full, "skip": list(skip), "peek": limit * 4 + 50}
+            ).all()
         picked: list[int] = []
         for row_id, account in candidates:
             if per_account is not None and taken[account] >= per_account:
@@ -225,22 +227,9 @@ class Outbox:
                 break
         if not picked:
             return []
-        target = select(outbox.c.id).where(outbox.c.id.in_(picked), due)
-        if self.store.is_postgres:
-            target = target.with_for_update(skip_locked=True)
-        stmt = (
-            update(outbox)
-            .where(outbox.c.id.in_(target.scalar_subquery()))
-            .values(
-                status=S.SENDING,
-                claimed_by=self.owner,
-                claimed_until=now + self.lease,
-                updated_at=now,
-            )
-            .returning(*outbox.c)
-        )
+        values = {"now": now, "picked": picked, "owner": self.owner, "until": now + self.lease}
         with self._begin(conn) as c:
-            rows = [row_from_db(r._mapping) for r in c.execute(stmt)]
+            rows = [row_from_db(r._mapping) for r in c.execute(claim, values)]
         return sorted(rows, key=lambda r: (r.due_at, r.id))
 
     def drop_unsent(
@@ -431,6 +420,50 @@ class Outbox:
         with self.store.connect() as conn:
             rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
             return {status: count for status, count in rows}
+
+
+@functools.cache
+def _claim_statements(postgres: bool) -> tuple[Select[Any], Update]:
+    """The two statements of a claim, built once (see ``_owned_row_update`` for why).
+
+    The peek lists due rows, leaving out the accounts already full and the
+    rows to skip; the claim takes the picked rows that are still due, the
+    "due" condition repeated, so a row another daemon took in between is not
+    returned (on PostgreSQL also ``FOR UPDATE SKIP LOCKED``).
+    """
+    now = bindparam("now", type_=Float)
+    due = or_(
+        and_(outbox.c.status == S.PENDING.value, outbox.c.due_at <= now),
+        and_(
+            outbox.c.status == S.SENDING.value,
+            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now),
+        ),
+    )
+    peek = (
+        select(outbox.c.id, outbox.c.account)
+        .where(
+            due,
+            outbox.c.account.not_in(bindparam("full", expanding=True)),
+            outbox.c.id.not_in(bindparam("skip", expanding=True)),
+        )
+        .order_by(outbox.c.due_at, outbox.c.id)
+        .limit(bindparam("peek", type_=Integer))
+    )
+    target = select(outbox.c.id).where(outbox.c.id.in_(bindparam("picked", expanding=True)), due)
+    if postgres:
+        target = target.with_for_update(skip_locked=True)
+    claim = (
+        update(outbox)
+        .where(outbox.c.id.in_(target.scalar_subquery()))
+        .values(
+            status=S.SENDING.value,
+            claimed_by=bindparam("owner"),
+            claimed_until=bindparam("until"),
+            updated_at=now,
+        )
+        .returning(*outbox.c)
+    )
+    return peek, claim
 
 
 @functools.cache
