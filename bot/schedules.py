@@ -30,7 +30,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import SCHEMAS as ACCOUNT_SCHEMAS
 from bot.config import Secret, Settings, expand_references
 from bot.errors import ConfigError, TemplateError, shown_path
-from bot.slots import QuietHours, Rule, RuleError, jitter_offset, parse_duration, parse_rule
+from bot.slots import (
+    QuietHours,
+    Rule,
+    RuleError,
+    jitter_offset,
+    parse_duration,
+    parse_rule,
+    to_instant,
+)
 from bot.templates import environment
 from bot.yamlfile import Located, PathKey, load_yaml
 
@@ -96,17 +104,21 @@ class Schedule:
         )
 
     def next_slot(self, after: datetime) -> datetime | None:
-        """The first slot strictly after ``after``."""
-        for horizon in (
-            timedelta(hours=1),
-            timedelta(days=2),
-            timedelta(days=40),
-            timedelta(days=800),
-        ):
-            found = self.slots(after + timedelta(microseconds=1), after + horizon)
-            if found:
-                return found[0]
-        return None
+        """The first slot strictly after ``after`` (within 800 days), outside quiet hours."""
+        zone = self.zone
+        limit = after + timedelta(days=800)
+        cursor = after
+        while True:
+            found = [t for rule in self.rules if (t := rule.first_after(cursor, zone)) is not None]
+            if not found or (slot := min(found)) > limit:
+                return None
+            wall = slot.astimezone(zone).replace(tzinfo=None)
+            if not (self.quiet and self.quiet.contains(wall.time())):
+                return slot
+            # Skip the rest of the quiet window at once (an ``every: 10s`` would
+            # otherwise be stepped through thousands of times).
+            ends = to_instant(self.quiet.end_of(wall), zone) - timedelta(microseconds=1)
+            cursor = max(slot, ends)
 
     def send_at(self, slot: datetime, account: str) -> datetime:
         """When the post of ``slot`` for ``account`` goes out: the slot plus its jitter."""

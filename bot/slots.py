@@ -75,6 +75,14 @@ class Rule(ABC):
     def instants(self, start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[datetime]:
         """UTC instants in [start, end), in order."""
 
+    @abstractmethod
+    def first_after(self, after: datetime, zone: ZoneInfo) -> datetime | None:
+        """The earliest instant strictly after ``after`` (None: there is none).
+
+        The daemon asks this of every schedule each time it fires, so it is
+        answered directly, not by listing a window of instants.
+        """
+
 
 def offset_swing(instant: datetime, zone: ZoneInfo) -> timedelta:
     """How far ``zone``'s UTC offset moves within a day either side of ``instant``.
@@ -150,6 +158,25 @@ class CronRule(Rule):
         begin = start.astimezone(zone).replace(tzinfo=None) - offset_swing(start, zone)
         return _walls_to_instants(self._walls(begin), start, end, zone)
 
+    def first_after(self, after: datetime, zone: ZoneInfo) -> datetime | None:
+        # A wall time lands at most ``swing`` away from where the zone's usual
+        # offset would put it, so once the walk is ``swing`` past the best
+        # wall time found, no later one can land earlier. With no offset
+        # change near (most days), the first wall time that lands after
+        # ``after`` is the answer: one step of the cron trigger.
+        swing = offset_swing(after, zone)
+        horizon = after.astimezone(zone).replace(tzinfo=None) + timedelta(days=800)
+        best: tuple[datetime, datetime] | None = None  # (instant, wall)
+        for wall in self._walls(after.astimezone(zone).replace(tzinfo=None) - swing):
+            if wall > horizon or (best is not None and wall > best[1] + swing):
+                break
+            instant = to_instant(wall, zone)
+            if instant > after and (best is None or instant < best[0]):
+                best = (instant, wall)
+                if not swing:
+                    break
+        return best[0] if best else None
+
 
 def weekly_to_cron(spec: str) -> list[str]:
     """ "mon-fri 09:00, 17:30" -> ["0 9 * * mon-fri", "30 17 * * mon-fri"]."""
@@ -196,6 +223,10 @@ class EveryRule(Rule):
                 yield instant
             k += 1
 
+    def first_after(self, after: datetime, zone: ZoneInfo) -> datetime | None:
+        k = max(0, (after - EPOCH) // self.interval + 1)  # the first multiple after ``after``
+        return EPOCH + k * self.interval
+
 
 @dataclass(frozen=True, slots=True)
 class AtRule(Rule):
@@ -205,6 +236,10 @@ class AtRule(Rule):
         instant = to_instant(self.wall, zone)
         if start <= instant < end:
             yield instant
+
+    def first_after(self, after: datetime, zone: ZoneInfo) -> datetime | None:
+        instant = to_instant(self.wall, zone)
+        return instant if instant > after else None
 
 
 def parse_at(text: str) -> datetime:
@@ -253,6 +288,13 @@ class QuietHours:
         if self.start < self.end:
             return self.start <= wall < self.end
         return wall >= self.start or wall < self.end  # across midnight
+
+    def end_of(self, wall: datetime) -> datetime:
+        """The wall time at which the quiet window holding ``wall`` ends."""
+        ends = datetime.combine(wall.date(), self.end)
+        if self.start > self.end and wall.time() >= self.start:
+            ends += timedelta(days=1)  # the window runs past midnight
+        return ends
 
 
 def jitter_offset(jitter: timedelta, *key: str) -> timedelta:

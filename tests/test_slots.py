@@ -320,3 +320,43 @@ def test_cron_walks_only_as_far_as_the_offset_moves_and_misses_nothing(
             start,
             end,
         )
+
+
+def _next_slot_by_windows(sched: Schedule, after: datetime) -> datetime | None:
+    """The reference: list the slots of ever wider windows and take the first."""
+    for horizon in (timedelta(hours=1), timedelta(days=2), timedelta(days=40), timedelta(days=800)):
+        found = sched.slots(after + timedelta(microseconds=1), after + horizon)
+        if found:
+            return found[0]
+    return None
+
+
+@pytest.mark.parametrize(
+    "zone_name", ["Europe/London", "Australia/Lord_Howe", "Pacific/Apia", "UTC"]
+)
+def test_next_slot_is_the_first_slot_of_the_window_search(zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    rng = random.Random(f"next-{zone_name}")
+    year = 2011 if zone_name == "Pacific/Apia" else 2026
+    near = _transitions(zone, year) or [datetime(year, 6, 1, tzinfo=UTC)]
+    rule_choices = [
+        ("cron", "30 1 * * *"),
+        ("cron", "15 2 * * *"),
+        ("cron", "*/20 * * * *"),
+        ("cron", "0 9 29 2 *"),  # only in leap years
+        ("weekly", "mon-fri 09:00, 17:30"),
+        ("every", "90m"),
+        ("every", "7s"),
+        ("at", f"{year}-03-29 01:30"),
+        ("at", f"{year}-10-25 01:30"),
+    ]
+    for _ in range(100):
+        rules = rng.sample(rule_choices, rng.randint(1, 3))
+        extra: dict[str, object] = {}
+        if rng.random() < 0.3:
+            extra["quiet"] = QuietHours.parse(
+                rng.choice(["22:00-07:00", "01:00-03:00", "12:00-12:30"])
+            )
+        sched = schedule(*rules, zone=zone_name, **extra)
+        after = rng.choice(near) + timedelta(seconds=rng.randrange(-36 * 3600, 36 * 3600))
+        assert sched.next_slot(after) == _next_slot_by_windows(sched, after), (rules, extra, after)
