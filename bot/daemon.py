@@ -43,6 +43,7 @@ from bot.errors import ConfigError, PostbotError, SourceError, StoreError, Templ
 from bot.logs import redact_also
 from bot.outbox import NewRow, Outbox
 from bot.planner import choices, plan_for, slot_key
+from bot.platforms import get_platform
 from bot.publish import Publisher, Sent
 from bot.schedules import Schedule, load_schedule, schedule_file_mtimes
 from bot.sources import Candidate, Source, make_source
@@ -197,6 +198,7 @@ class Daemon:
         )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._load_schedules(initial=True)
+        await asyncio.to_thread(_prepare_text_rules, settings)
         await self._catch_up()
         self.scheduler.start()
         self._tasks = [
@@ -620,13 +622,14 @@ class Daemon:
         self.wake.clear()
         capacity = self.options.concurrency - len(self.inflight)
         rows = []
+        looked = time.time()  # rows due after this were not yet due for this claim
         if capacity > 0:
             busy = Counter(self.inflight_accounts.values())
             rows = await outbox.run(
                 partial(
                     outbox.claim,
                     capacity,
-                    None,
+                    looked,
                     self.options.per_account,
                     busy,
                     skip=list(self.inflight),  # its own, even if their lease lapsed
@@ -646,8 +649,11 @@ class Daemon:
         timeout = self.options.poll
         if len(self.inflight) < self.options.concurrency:
             due = await asyncio.to_thread(outbox.next_due)
-            if due is not None and due > time.time():
-                timeout = min(timeout, due - time.time())
+            # A row due after the claim looked is claimed at its time (at once
+            # if that has passed meanwhile); one due before was left for a
+            # reason (its account is busy) and a finished send will wake us.
+            if due is not None and due > looked:
+                timeout = min(timeout, max(0.0, due - time.time()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), timeout)
 
@@ -690,6 +696,27 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
+
+
+WARM_UP_TEXT = "Warm-up #tag https://example.org/a?b=1 example.com @user@example.org @a.bsky.social"
+
+
+def _prepare_text_rules(settings: Settings) -> None:
+    """Measure a text with the rules of every platform the accounts use.
+
+    Some rules build their patterns on first use (a URL pattern over every
+    top-level domain takes a third of a second to compile); done here, the
+    first slot does not pay for it while posts of other slots are due.
+    """
+    platforms = set()
+    for name in settings.account_names:
+        with contextlib.suppress(PostbotError):
+            platforms.add(settings.account(name).platform)
+    for platform in sorted(platforms):
+        with contextlib.suppress(PostbotError):
+            rules = get_platform(platform)
+            rules.measure(WARM_UP_TEXT)
+            rules.facets(WARM_UP_TEXT)
 
 
 def freeze_what_start_loaded() -> None:
