@@ -35,10 +35,12 @@ def write_fleet(
     schedules: int,
     accounts: int,
     fires: Mapping[int, datetime] | None = None,
+    jitter: str = "0s",
 ) -> Path:
     """Write the project into ``folder`` and return its postbot.yaml.
 
-    ``fires`` maps a schedule's number to the instant of its one measured slot.
+    ``fires`` maps a schedule's number to the instant of its one measured
+    slot; ``jitter`` is every schedule's ``jitter:``.
     """
     config = write_config(
         folder,
@@ -55,7 +57,8 @@ def write_fleet(
         if n in fires:
             slots += f'  - at: "{fires[n].strftime("%Y-%m-%d %H:%M:%S")}"\n'
         (folder / "schedules" / f"s{n:05}.yaml").write_text(
-            f"name: s{n:05}\ntimezone: UTC\nsource: {{folder: content}}\nslots:\n{slots}"
+            f"name: s{n:05}\ntimezone: UTC\nsource: {{folder: content}}\njitter: {jitter}\n"
+            f"slots:\n{slots}"
             f"posts:\n  - {{account: acct-{n % accounts:05}, template: headline}}\n",
             encoding="utf-8",
         )
