@@ -5,6 +5,11 @@ never broken, and neither is a grapheme cluster. Text without spaces (Chinese,
 Japanese) may be cut between characters. Lengths are measured by a
 ``measure`` function (the platform's own counter), so the result fits exactly
 as the platform counts, whatever its unit.
+
+A template marks the parts of a post that may be cut (``mark``; the
+``shortenable`` filter, and the quote text in ``quote_with_speaker``), so that
+a post too long is cut there, and what the template puts around those parts
+(closing quote mark, "— Speaker", "Read more: <link>") stays whole.
 """
 
 from __future__ import annotations
@@ -19,6 +24,14 @@ from bot.parse.names import sentence_ends
 
 Fits = Callable[[str], bool]
 ELLIPSIS = "…"
+# A shortenable part is wrapped in two Unicode noncharacters, which Unicode
+# reserves for a program's internal use, so they never mean anything in a post.
+MARK_START = "\ufdd0"
+MARK_END = "\ufdd1"
+_MARKS_RE = regex.compile("[\ufdd0\ufdd1]")
+_MARKED_RE = regex.compile("\ufdd0([^\ufdd0\ufdd1]*)\ufdd1")
+_BLANK_RUN_RE = regex.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
+_TRAILING_SPACE_RE = regex.compile(r"[ \t]+\n")
 
 _TOKEN_RE = regex.compile(r"\S+")
 _PROTECTED_RE = regex.compile(
@@ -124,6 +137,100 @@ def _shorten_tail(tail: list[Token], body: list[Token], fits: Fits, text: str) -
     if not kept:
         raise ComposeError(f"nothing of this text fits the limit: {text[:80]!r}")
     return kept
+
+
+def mark(text: str) -> str:
+    """``text`` marked as a part of the post that may be cut to make it fit.
+
+    Marks inside are dropped (the outer mark wins), and the whitespace around
+    the text stays outside the marks, so a template's blank lines tidy up as
+    they would without them. Blank text is not marked: there is nothing to cut.
+    """
+    plain = unmark(text)
+    core = plain.strip()
+    if not core:
+        return plain
+    lead = plain[: len(plain) - len(plain.lstrip())]
+    trail = plain[len(plain.rstrip()) :]
+    return f"{lead}{MARK_START}{core}{MARK_END}{trail}"
+
+
+def unmark(text: str) -> str:
+    """``text`` without its marks: what is posted and what is measured."""
+    return _MARKS_RE.sub("", text) if MARK_START in text or MARK_END in text else text
+
+
+def fit(text: str, fits: Fits) -> str:
+    """``text`` made to fit, its marks kept (a later, tighter fit can cut again).
+
+    As it is if it fits; else with only its marked parts cut
+    (``shorten_marked``); else cut as a whole by ``shorten``, which keeps
+    the links and as many trailing tags as fit.
+    """
+    if fits(unmark(text)):
+        return text
+    cut = shorten_marked(text, fits)
+    return cut if cut is not None else shorten(unmark(text), fits)
+
+
+def shorten_marked(text: str, fits: Fits) -> str | None:
+    """``text`` made to fit by cutting only its marked parts, still marked.
+
+    The parts give way from the last one, as a reader would lose them: it is
+    cut at a word with "…"; when not even its first word fits, it goes whole
+    and the part before it is cut instead. The first part keeps at least a
+    word. None when that cannot make the text fit (or nothing is marked), so
+    the caller can choose another way (fewer hashtags, or ``shorten``).
+    """
+    pieces = _pieces(text)
+    if fits(_join(pieces, marked=False)):
+        return _join(pieces, marked=True)
+    for i in range(len(pieces) - 2, 0, -2):
+        cut = _cut_part(pieces, i, fits)
+        if cut is not None:
+            pieces[i] = cut
+            return _join(pieces, marked=True)
+        pieces[i] = ""
+    return None
+
+
+def _pieces(text: str) -> list[str]:
+    """Fixed text at even indexes, marked parts at odd ones (unmarked).
+
+    Marks that do not pair up (say, a stray noncharacter in an article) are
+    ignored, so such text is simply one fixed piece.
+    """
+    pieces: list[str] = _MARKED_RE.split(text)
+    if any(MARK_START in p or MARK_END in p for p in pieces[::2]):
+        return [unmark(text)]
+    return pieces
+
+
+def _join(pieces: list[str], *, marked: bool) -> str:
+    """The text from its pieces; tidied where a part was dropped (its blank lines go)."""
+    text = "".join(
+        f"{MARK_START}{p}{MARK_END}" if marked and i % 2 and p else p for i, p in enumerate(pieces)
+    )
+    if any(not p for p in pieces[1::2]):
+        text = _BLANK_RUN_RE.sub("\n\n", _TRAILING_SPACE_RE.sub("\n", text)).strip()
+    return text
+
+
+def _cut_part(pieces: list[str], i: int, fits: Fits) -> str | None:
+    """Part ``i`` cut at a word so the whole text fits; None if not even a word does."""
+    part = pieces[i]
+    lead = part[: len(part) - len(part.lstrip())]
+    trail = part[len(part.rstrip()) :]
+
+    def fits_whole(core: str) -> bool:
+        candidate = [*pieces[:i], lead + core + trail, *pieces[i + 1 :]]
+        return fits(_join(candidate, marked=False))
+
+    try:
+        core = shorten(part.strip(), fits_whole)
+    except ComposeError:
+        return None
+    return lead + core + trail if core and fits_whole(core) else None
 
 
 def split(text: str, fits: Fits) -> list[str]:

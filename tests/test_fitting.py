@@ -7,7 +7,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import ComposeError
-from bot.fitting import shorten, split, tokens
+from bot.fitting import (
+    MARK_END,
+    MARK_START,
+    fit,
+    mark,
+    shorten,
+    shorten_marked,
+    split,
+    tokens,
+    unmark,
+)
 from bot.platforms import get_platform
 
 
@@ -40,6 +50,96 @@ def test_shorten_drops_tags_before_the_link() -> None:
 def test_a_link_longer_than_the_limit_is_an_error() -> None:
     with pytest.raises(ComposeError, match="a link alone is longer than the limit"):
         shorten("see https://example.org/" + "x" * 100, fits_within(40))
+
+
+def test_mark_leaves_whitespace_outside_and_the_outer_mark_wins() -> None:
+    assert mark("  a b \n") == f"  {MARK_START}a b{MARK_END} \n"
+    assert mark(" \n") == " \n"  # nothing to cut
+    assert mark(f"x {mark('y')}") == f"{MARK_START}x y{MARK_END}"
+    assert unmark(mark("a b")) == "a b"
+
+
+QUOTE_POST = (
+    f"“{mark('the committee will review every line of the budget')}” — Jana Novak"
+    " https://example.org/b #Budget"
+)
+
+
+def test_shorten_marked_cuts_only_the_marked_part() -> None:
+    out = shorten_marked(QUOTE_POST, fits_within(75))
+    assert out is not None
+    assert unmark(out) == "“the committee will review…” — Jana Novak https://example.org/b #Budget"
+    assert out.count(MARK_START) == out.count(MARK_END) == 1  # still marked, to cut again
+
+
+def test_shorten_marked_keeps_a_fitting_text_as_it_is() -> None:
+    assert shorten_marked(QUOTE_POST, fits_within(200)) == QUOTE_POST
+
+
+def test_shorten_marked_gives_up_when_not_a_word_of_the_part_fits() -> None:
+    # "“the…” — Jana Novak https://example.org/b #Budget" is 49 characters.
+    assert shorten_marked(QUOTE_POST, fits_within(49)) is not None
+    assert shorten_marked(QUOTE_POST, fits_within(48)) is None
+    assert shorten_marked("nothing marked here", fits_within(5)) is None
+
+
+SECTIONS = "\n\n".join(
+    [
+        mark("Lede one two three four."),
+        mark("Prices\n\nA return stays at 14 euros."),
+        mark("Routes\n\nThree routes keep their timetable."),
+        "Read more: https://example.org/x",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        pytest.param(
+            120,
+            "Lede one two three four.\n\nPrices\n\nA return stays at 14 euros.\n\n"
+            "Routes\n\nThree routes…\n\nRead more: https://example.org/x",
+            id="the last part is cut",
+        ),
+        pytest.param(
+            95,
+            "Lede one two three four.\n\nPrices\n\nA return stays at 14 euros.\n\n"
+            "Read more: https://example.org/x",
+            id="a last part without room for a word goes whole",
+        ),
+        pytest.param(
+            70,
+            "Lede one two three four.\n\nPrices\n\nA…\n\nRead more: https://example.org/x",
+            id="then the part before it is cut",
+        ),
+        pytest.param(
+            40, "Lede…\n\nRead more: https://example.org/x", id="the first part keeps a word"
+        ),
+    ],
+)
+def test_marked_parts_give_way_from_the_last(limit: int, expected: str) -> None:
+    out = shorten_marked(SECTIONS, fits_within(limit))
+    assert out is not None
+    assert unmark(out) == expected
+    assert len(unmark(out)) <= limit
+
+
+def test_the_first_part_is_never_dropped() -> None:
+    assert shorten_marked(SECTIONS, fits_within(38)) is None
+
+
+def test_marks_that_do_not_pair_up_are_plain_text() -> None:
+    text = f"{MARK_START}one two three four five six"
+    assert shorten_marked(text, fits_within(15)) is None
+    assert fit(text, fits_within(15)) == "one two three…"
+
+
+def test_fit_cuts_the_marked_part_else_the_whole_text() -> None:
+    assert unmark(fit(QUOTE_POST, fits_within(75))).startswith("“the committee will review…”")
+    assert fit(QUOTE_POST, fits_within(200)) == QUOTE_POST
+    # Not even a word of the quote fits: cut as a whole, keeping the link and tag.
+    assert fit(QUOTE_POST, fits_within(40)) == "“the… https://example.org/b #Budget"
 
 
 def test_split_prefers_paragraphs_then_sentences_then_clauses() -> None:
