@@ -3,11 +3,16 @@
 Pure and deterministic: the same inputs give the same plan. The steps, when a
 segment is too long for the platform (measured by the platform's own count):
 
-1. render with the hashtag budget, then drop budgeted hashtags one at a time,
-   lowest priority (last) first, while a segment holding them is too long;
-2. if threading is allowed, split the long segment at paragraphs, lines,
-   sentences, then words, and number the thread "1/5" (the numbers count);
-3. otherwise shorten its body at a word with "…", keeping every link.
+1. render with the hashtag budget;
+2. if threading is allowed, drop budgeted hashtags one at a time, lowest
+   priority (last) first, while a segment holding them is too long; then split
+   the long segment at paragraphs, lines, sentences, then words, and number
+   the thread "1/5" (the numbers count);
+3. otherwise make one post, cutting as little as it can: fewer hashtags if
+   that alone makes the text fit; else cut only the parts the template marks
+   as shortenable (a quote's text, a headline's title and lede), at a word
+   with "…", keeping the budgeted hashtags where they leave room; else cut the
+   body as a whole, keeping every link.
 
 Nothing is ever cut inside a URL, mention, hashtag or grapheme cluster; a
 plan that cannot fit (a single URL longer than the limit) is a ComposeError.
@@ -20,7 +25,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from bot.errors import ComposeError
-from bot.fitting import shorten, split
+from bot.fitting import Fits, fit, shorten, shorten_marked, split, unmark
 from bot.models import Article, PostPlan, Quote, Segment
 from bot.platforms import Platform
 from bot.templates import Tags, Template, article_context, split_segments
@@ -39,6 +44,8 @@ HASHTAG_BUDGET = {
 }
 # Platforms without a way to chain posts into a thread get one post.
 NO_THREADS = frozenset({"linkedin"})
+# Renders the template with these hashtags: its segments, marks kept.
+Render = Callable[[list[str]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -88,15 +95,10 @@ def compose(
     budget = min(hashtag_budget(platform, options), len(article.hashtags))
     tags = list(article.hashtags[:budget])
     segments = render(tags)
-    # Step 1: fewer hashtags while a segment that shows them is too long.
-    while tags and any(not fits(s) and f"#{tags[-1]}" in s for s in segments):
-        tags.pop()
-        segments = render(tags)
-    threaded = _threaded(template, options, platform, segments)
-    if not threaded:
-        segments = [shorten("\n\n".join(segments), fits)]
+    if _threaded(template, options, platform, segments):
+        segments = _thread(_thread_segments(render, tags, fits), platform, options.numbering)
     else:
-        segments = _thread(segments, platform, options.numbering)
+        segments = [_single_post(render, tags, fits, "\n\n".join(segments))]
     if not segments:
         raise ComposeError(f"{template.path}: rendered no text for {platform.name}")
     return PostPlan(
@@ -108,8 +110,43 @@ def compose(
     )
 
 
-def _fits(platform: Platform) -> Callable[[str], bool]:
+def _fits(platform: Platform) -> Fits:
     return lambda text: platform.measure(text)[1]
+
+
+def _thread_segments(render: Render, tags: list[str], fits: Fits) -> list[str]:
+    """The thread's segments, with fewer hashtags while one showing them is too long.
+
+    Nothing is cut in a thread (a long segment is split instead), so the
+    shortenable marks are simply removed.
+    """
+    segments = [unmark(s) for s in render(tags)]
+    while tags and any(not fits(s) and f"#{tags[-1]}" in s for s in segments):
+        tags = tags[:-1]
+        segments = [unmark(s) for s in render(tags)]
+    return segments
+
+
+def _single_post(render: Render, tags: list[str], fits: Fits, text: str) -> str:
+    """One post that fits (``text`` is the render with every budgeted tag).
+
+    Hashtags give way only when that saves the text from being cut; when it
+    has to be cut anyway, the cut goes into the template's shortenable parts
+    and the budgeted hashtags stay (fewer only if they leave those parts no
+    room). A template that marks nothing is cut as a whole, as ``shorten``
+    does: its links kept, then as many trailing tags as fit.
+    """
+    if fits(unmark(text)):
+        return unmark(text)
+    fewer = ["\n\n".join(render(tags[:n])) for n in range(len(tags) - 1, -1, -1)]
+    for candidate in fewer:
+        if fits(unmark(candidate)):
+            return unmark(candidate)
+    for candidate in [text, *fewer]:
+        cut = shorten_marked(candidate, fits)
+        if cut is not None:
+            return unmark(cut)
+    return shorten(unmark(text), fits)
 
 
 def _render(
@@ -133,9 +170,13 @@ def _render(
 
 
 def shorten_to(platform: Platform, text: str, limit: int) -> str:
-    """The template filter ``shorten(n)``: at most ``limit`` by the platform's count."""
+    """The template filter ``shorten(n)``: at most ``limit`` by the platform's count.
+
+    Marked parts inside ``text`` are what is cut (a quote keeps its speaker),
+    and they stay marked, so the post's own fitting can cut them further.
+    """
     bounded = replace(platform, limit=min(limit, platform.limit)) if limit > 0 else platform
-    return shorten(text, _fits(bounded)) if text.strip() else text
+    return fit(text, _fits(bounded)) if text.strip() else text
 
 
 def _threaded(

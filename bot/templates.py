@@ -14,7 +14,12 @@ heading and bullets, quotes with text and speaker, hashtags, and two helpers:
 ``title_in_lede`` and ``read_more`` in the article's language), ``platform``
 (name, limit), ``hashtags`` (the budgeted tags; prints as ``#A #B``), ``url``,
 and ``quote`` in templates that use it (they render once per quote).
-Filters: ``hashtags(n)``, ``camel``, ``quote_with_speaker``, ``shorten(n)``.
+Filters: ``hashtags(n)``, ``camel``, ``quote_with_speaker``, ``shorten(n)``,
+and ``shortenable``: ``{{ article.lede | shortenable }}`` or ``{% filter
+shortenable %}...{% endfilter %}`` marks what may be cut when the post is too
+long, so everything else (the link, "Read more:", a closing quote mark) stays.
+``quote_with_speaker`` marks the quote's text, so its marks and speaker stay.
+The rendered text carries these marks; ``compose`` removes them.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.errors import TemplateError
+from bot.fitting import mark
 from bot.models import Article, Quote
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).parent / "default_templates"
@@ -52,14 +58,25 @@ def camel(phrase: str) -> str:
     return "#" + "".join(w[:1].upper() + w[1:] for w in words) if words else ""
 
 
-def quote_with_speaker(quote: Quote | dict[str, Any]) -> str:
-    """“Quote text” — Speaker, in the article's own quote marks."""
+def quote_with_speaker(quote: Quote | dict[str, Any], *, shortenable: bool = False) -> str:
+    """“Quote text” — Speaker, in the article's own quote marks.
+
+    With ``shortenable`` (as the template filter does) only the quote's text
+    is marked as the part that may be cut, so a quote too long for the post
+    becomes “Quote te…” — Speaker rather than losing its mark and speaker.
+    """
     if isinstance(quote, dict):
         quote = Quote(
             quote["text"], quote.get("speaker"), quote.get("open", "“"), quote.get("close", "”")
         )
-    text = f"{quote.open_mark}{quote.text}{quote.close_mark}"
+    inner = mark(quote.text) if shortenable else quote.text
+    text = f"{quote.open_mark}{inner}{quote.close_mark}"
     return f"{text} — {quote.speaker}" if quote.speaker else text
+
+
+def _quote_filter(quote: Quote | dict[str, Any]) -> str:
+    """The ``quote_with_speaker`` filter: the quote's text marked as shortenable."""
+    return quote_with_speaker(quote, shortenable=True)
 
 
 def hashtags_filter(tags: Iterable[str], n: int | None = None) -> str:
@@ -138,7 +155,11 @@ class Template:
     _env: TemplateEnvironment
 
     def render(self, context: dict[str, Any], shorten: Callable[[str, int], str]) -> str:
-        """Render with ``context``; ``shorten`` is the platform-aware filter."""
+        """Render with ``context``; ``shorten`` is the platform-aware filter.
+
+        The text still holds the marks of its shortenable parts
+        (``bot.fitting.mark``): fitting it to a platform needs them.
+        """
         try:
             return self._template.render({**context, "_shorten": shorten})
         except jinja2.TemplateError as exc:
@@ -180,7 +201,8 @@ class TemplateEnvironment:
             str, tuple[Callable[[], bool], tuple[frozenset[str], tuple[str, ...]]]
         ] = {}
         self.env.filters["camel"] = camel
-        self.env.filters["quote_with_speaker"] = quote_with_speaker
+        self.env.filters["quote_with_speaker"] = _quote_filter
+        self.env.filters["shortenable"] = mark
         self.env.filters["hashtags"] = hashtags_filter
         self.env.filters["shorten"] = _shorten_filter
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from bot.compose import ComposeOptions, compose_all
 from bot.errors import ComposeError
+from bot.fitting import MARK_END, MARK_START
 from bot.models import Article, Quote, Section
 from bot.platforms import PLATFORM_NAMES, get_platform
 from bot.templates import DEFAULT_TEMPLATES, TemplateEnvironment
@@ -97,6 +98,8 @@ def test_composed_segments_fit_or_compose_error(
         assert plan.segments
         for segment in plan.segments:
             assert segment.text.strip()
+            assert MARK_START not in segment.text  # the shortenable marks never leak
+            assert MARK_END not in segment.text
             length, fits = rules.measure(segment.text)
             assert fits
             assert length == segment.length <= segment.limit

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import TemplateError
+from bot.fitting import MARK_END, MARK_START, unmark
 from bot.models import Article, Quote, Section
 from bot.templates import (
     Tags,
@@ -79,7 +80,27 @@ def test_filters(tmp_path: Path) -> None:
         "{{ article.hashtags | hashtags(2) }}|{{ 'climate change' | camel }}|"
         "{{ quote | quote_with_speaker }}|{{ 'abcdef' | shorten(3) }}|{{ hashtags }}",
     )
-    assert out == "#Ferries #Islands|#ClimateChange|“Q text here” — Someone|abc|#Ferries #Islands"
+    # The quote's text carries the marks of a shortenable part; compose removes them.
+    assert out == (
+        f"#Ferries #Islands|#ClimateChange|“{MARK_START}Q text here{MARK_END}” — Someone|abc|"
+        "#Ferries #Islands"
+    )
+    assert unmark(out) == (
+        "#Ferries #Islands|#ClimateChange|“Q text here” — Someone|abc|#Ferries #Islands"
+    )
+
+
+def test_shortenable_marks_text_and_block_but_not_their_whitespace(tmp_path: Path) -> None:
+    out = render(
+        tmp_path,
+        "{{ ' lede ' | shortenable }}|{{ '  ' | shortenable }}|"
+        "{% filter shortenable %}\n{{ article.title }}\n\n{% endfilter %}|"
+        "{{ quote | quote_with_speaker | shortenable }}",
+    )
+    assert out == (
+        f" {MARK_START}lede{MARK_END} |  |{MARK_START}Ferries freeze fares{MARK_END}\n\n|"
+        f"{MARK_START}“Q text here” — Someone{MARK_END}"
+    )
 
 
 def test_filter_functions() -> None:
