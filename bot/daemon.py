@@ -661,6 +661,8 @@ class Daemon:
         assert self.publisher is not None
         try:
             await self.publisher.publish_row(row)
+        except StoreError as exc:  # the outcome could not be recorded within the lease
+            log.warning("row %d: %s; it resumes from its last recorded part", row.id, exc)
         except Exception:
             log.exception("row %d: unexpected error while publishing", row.id)
         finally:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from bot.errors import (
     PostbotError,
     RateLimited,
     ServerError,
+    StoreError,
     TransientError,
 )
 from bot.models import OutboxStatus, PostPlan, Receipt
@@ -153,11 +154,39 @@ class Publisher:
 
     async def _finish(self, row: Row, status: OutboxStatus, error: str | None = None) -> None:
         outbox = self.outbox
-        await outbox.run(lambda conn: outbox.finish(row, status, error, conn))
+        await self._record(row, lambda: outbox.run(lambda c: outbox.finish(row, status, error, c)))
 
     async def _retry(self, row: Row, delay: float, error: str) -> None:
         outbox, due = self.outbox, time.time() + delay
-        await outbox.run(lambda conn: outbox.retry_later(row, due, error, conn))
+        await self._record(
+            row, lambda: outbox.run(lambda c: outbox.retry_later(row, due, error, c))
+        )
+
+    async def _record(self, row: Row, write: Callable[[], Awaitable[None]]) -> None:
+        """Write a row's outcome, waiting out a state database that is away for a moment.
+
+        The outcome is known (a post went out, or was refused) and must not be
+        lost to a database restart: the write is tried again for as long as
+        the row's lease lasts. Past that, the row stays claimed and is resumed
+        from what was recorded (an idempotent platform repeats the part under
+        the same key; the others look for it or mark it unknown).
+        """
+        delay, deadline = 0.5, time.monotonic() + self.outbox.lease
+        while True:
+            try:
+                await write()
+                return
+            except StoreError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning(
+                    "row %d: cannot record its outcome yet (%s); trying again in %.1fs",
+                    row.id,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _publish(self, row: Row) -> None:
         if row.plan is None:
@@ -169,6 +198,13 @@ class Publisher:
             receipt = await adapter.publish(row.plan, OutboxJournal(self.outbox, row))
         except LeaseLost as exc:
             log.warning("%s", exc)
+            return
+        except StoreError as exc:  # progress could not be recorded: stop, resume later
+            log.warning(
+                "row %d: %s; it resumes from its last recorded part once the lease lapses",
+                row.id,
+                exc,
+            )
             return
         except RateLimited as exc:
             await self._retry(row, exc.retry_after, str(exc))
