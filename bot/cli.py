@@ -213,6 +213,15 @@ def preview(
     from bot.preview import build_preview, render_text
 
     one_output(as_json, html_out)
+    if platforms:
+        from bot.platforms import PLATFORM_NAMES
+
+        unknown = [p for p in platforms if p not in PLATFORM_NAMES]
+        if unknown:  # a usage error, as in measure
+            raise click.BadParameter(
+                f"unknown platform {unknown[0]!r} (known: {', '.join(PLATFORM_NAMES)})",
+                param_hint="--platform",
+            )
     with user_errors():
         result = build_preview(
             article,

@@ -78,7 +78,13 @@ def upcoming(settings: Settings, start: datetime, days: float, per_schedule: int
     for schedule in schedules:
         if not schedule.enabled:
             continue
-        slots = schedule.slots(start, end)[:per_schedule]
+        slots = schedule.slots(start, end)
+        if len(slots) > per_schedule:
+            result.problems.append(
+                f"schedule {schedule.name}: {len(slots)} slots in the next {days:g} day(s); "
+                f"showing the first {per_schedule} (ask for fewer --days to see them all)"
+            )
+            slots = slots[:per_schedule]
         if not slots:
             continue
         candidates = _candidates(schedule, settings, sources, result)

@@ -120,9 +120,9 @@ def test_broken_user_template_is_one_line_with_file_and_line(tmp_path: Path) -> 
     assert "headline.j2:2: unknown variable: 'artcle' is undefined" in result.output
 
 
-def test_unknown_platform_is_an_error() -> None:
+def test_unknown_platform_is_a_usage_error_as_in_measure() -> None:
     result = CliRunner().invoke(
         cli, ["preview", str(CONTENT / "robotics-cup.json"), "--platform", "myspace"]
     )
-    assert result.exit_code == 1
-    assert "unknown platform 'myspace'" in result.output
+    assert result.exit_code == 2
+    assert "unknown platform 'myspace' (known: x, mastodon, bluesky," in result.output

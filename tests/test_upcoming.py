@@ -257,3 +257,13 @@ def test_history_json_contract(tmp_path: Path) -> None:
     text = CliRunner().invoke(cli, ["--config", str(config), "history"]).output
     assert "2026-12-01T10:00:00+00:00  s -> news-x  unknown  (1 attempt)  Title two" in text
     assert "https://x.com/i/web/status/11 https://x.com/i/web/status/12" in text
+
+
+def test_a_schedule_with_more_slots_than_shown_says_so(tmp_path: Path) -> None:
+    config = project(
+        tmp_path, "source: {folder: content}\nslots: [{every: 5m}]\nposts: [{account: news-x}]\n"
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "upcoming", "--json", "--days", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 200
+    assert "288 slots in the next 1 day(s); showing the first 200" in result.stderr
