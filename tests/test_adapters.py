@@ -538,3 +538,70 @@ def test_mastodon_keys_are_per_post_not_per_text(tmp_path: Path) -> None:
         journal.done.clear()  # as if the answer had been lost: the same journal repeats
         run(publish(acct, the_plan, journal=journal))
         assert len(server.statuses) == 3
+
+
+def test_mastodon_asks_again_for_a_limit_it_could_not_read(tmp_path: Path) -> None:
+    from bot.adapters import RetryPolicy
+    from bot.adapters import mastodon as module
+
+    with serving(MastodonServer(max_characters=1234)) as server:
+        server.fail_next(503, {"error": "down"}, times=8, path="/api/v2/instance")
+        acct = account(
+            tmp_path,
+            "m",
+            {"platform": "mastodon", "base_url": server.url, "token": "${T}"},
+            {"T": "x"},
+        )
+
+        async def limits() -> list[int]:
+            import httpx
+
+            async with httpx.AsyncClient() as client:
+                adapter = module.MastodonAdapter(acct, client, RetryPolicy(attempts=1))
+                seen = [(await adapter.rules()).limit, (await adapter.rules()).limit]
+                adapter._ask_again_at = 1.0  # ten minutes later
+                server.faults.clear()
+                seen += [(await adapter.rules()).limit, (await adapter.rules()).limit]
+                return seen
+
+        assert run(limits()) == [500, 500, 1234, 1234]
+    # Asked while down, not again at once, then again later, then kept.
+    assert sum(1 for r in server.received if r.path == "/api/v2/instance") == 2
+
+
+def test_bluesky_keeps_a_mention_through_a_failure_of_the_moment(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from bot.errors import TransientError
+    from tests.adapter_helpers import ARTICLE
+
+    article = replace(ARTICLE, lede="Ask @friend.test about #Ferries.")
+    with serving(BlueskyServer()) as server:
+        server.fail_next(
+            500,
+            {"error": "InternalServerError"},
+            times=4,
+            path="com.atproto.identity.resolveHandle",
+        )
+        acct = account(
+            tmp_path,
+            "b",
+            {
+                "platform": "bluesky",
+                "base_url": server.url,
+                "handle": "news.test",
+                "app_password": "${P}",
+            },
+            {"P": "app-pass"},
+        )
+        the_plan = plan("bluesky", article=article)  # the thread opens with the lede
+        with pytest.raises(TransientError):
+            run(publish(acct, the_plan))  # four tries, all failed
+        assert server.records == {}  # not sent without its mention
+        run(publish(acct, the_plan))  # the retry: the handle resolves now
+    record = next(iter(server.records.values()))
+    features = [f["features"][0] for f in record["value"]["facets"]]
+    assert {
+        "$type": "app.bsky.richtext.facet#mention",
+        "did": "did:plc:friendfriendfriendfriend",
+    } in features

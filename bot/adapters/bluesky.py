@@ -121,6 +121,12 @@ class BlueskyAdapter(Adapter):
     # -- posting -------------------------------------------------------------------------
 
     async def _resolve(self, handle: str) -> str | None:
+        """The DID of a mentioned handle; None when the handle does not resolve.
+
+        Only an answer that the handle is unknown drops the mention (and is
+        remembered); a failure of the moment (5xx, timeout) is raised, so the
+        post waits for a retry instead of going out with the mention lost.
+        """
         if handle not in self._dids:
             try:
                 response = await self.request(
@@ -129,6 +135,8 @@ class BlueskyAdapter(Adapter):
                     params={"handle": handle},
                 )
                 self._dids[handle] = str(response.json()["did"])
+            except (TransientError, DeliveryUnknown):
+                raise
             except (PublishError, KeyError, ValueError):
                 log.info(
                     "%s: mention @%s does not resolve; it stays plain text",

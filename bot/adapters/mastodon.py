@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import time
 from typing import Any, ClassVar
 
 import httpx
@@ -21,6 +22,7 @@ from bot.models import PostPlan, SentSegment
 from bot.platforms import Platform, get_platform
 
 _fake_ids = itertools.count(110_000_000_000_000_000)
+LIMIT_RETRY = 600.0  # seconds
 
 
 class MastodonAdapter(Adapter):
@@ -28,6 +30,7 @@ class MastodonAdapter(Adapter):
     idempotent: ClassVar[bool] = True
 
     _limit: int | None = None
+    _ask_again_at = 0.0  # when a limit that could not be read is asked for again
 
     def _headers(self, key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.account.secret('token')}"}
@@ -38,17 +41,25 @@ class MastodonAdapter(Adapter):
     async def rules(self) -> Platform:
         if limit := self.account.option("limit"):
             return get_platform("mastodon", int(limit))
-        if self._limit is None:
+        if self._limit is None or (self._ask_again_at and time.monotonic() >= self._ask_again_at):
             self._limit = await self._instance_limit()
         return get_platform("mastodon", self._limit)
 
     async def _instance_limit(self) -> int:
+        """The instance's own limit; 500 (Mastodon's default) while it cannot be read.
+
+        A limit read is kept for the life of the adapter; one that could not
+        be read (the instance was down, or said nothing) is asked for again
+        after ten minutes, so one bad moment does not cap a bigger instance.
+        """
         try:
             response = await self.request("GET", f"{self.account.base_url}/api/v2/instance")
-            value = response.json()["configuration"]["statuses"]["max_characters"]
-            return int(value)
+            value = int(response.json()["configuration"]["statuses"]["max_characters"])
         except (PublishError, KeyError, TypeError, ValueError):
-            return 500  # Mastodon's default when the instance does not say
+            self._ask_again_at = time.monotonic() + LIMIT_RETRY
+            return 500
+        self._ask_again_at = 0.0
+        return value
 
     async def send_segment(
         self, plan: PostPlan, index: int, sent: list[SentSegment], journal: Journal
