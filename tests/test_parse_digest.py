@@ -171,3 +171,149 @@ def test_url_and_published_metadata_lines() -> None:
     assert article.published_at is not None
     assert article.published_at.isoformat() == "2026-11-20T08:00:00+01:00"
     assert article.lede == LEDE
+
+
+# A first line without a full stop is a headline, not the start of the lede.
+HEADLINE = "Night bus network doubles in Tallinn"
+FIRST_SENTENCE = "The city added twelve routes on Sunday."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{HEADLINE}\n{FIRST_SENTENCE}\nRoutes\n- Line 5 runs until 4 am.\n",
+        f"{HEADLINE}\n{FIRST_SENTENCE}\n- Line 5 runs until 4 am.\n",
+        f"{HEADLINE}\r\n{FIRST_SENTENCE}\r\n\r\nRoutes\r\nLine 5 runs until 4 am.\r\n",
+        "Night\u00a0bus\u00a0network doubles in Tallinn\n" + FIRST_SENTENCE,
+        f"{HEADLINE}\n\n{FIRST_SENTENCE}\n",
+    ],
+    ids=["heading-after", "bullet-after", "crlf-blank-lines", "nbsp", "blank-line-between"],
+)
+def test_a_headline_line_then_a_sentence_is_title_and_lede(text: str) -> None:
+    article = digest(text)
+    assert (article.title, article.lede) == (HEADLINE, FIRST_SENTENCE)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "lede"),
+    [
+        # The lede may start with a name: still not glued to the headline.
+        (
+            "Ferry fares frozen for islanders\nKaren Lund announced the freeze on Friday.\n",
+            "Ferry fares frozen for islanders",
+            "Karen Lund announced the freeze on Friday.",
+        ),
+        # A quote opening the lede.
+        (
+            "Islanders cheer fare freeze\n“This keeps the island alive,” Karen Lund said.\n",
+            "Islanders cheer fare freeze",
+            "“This keeps the island alive,” Karen Lund said.",
+        ),
+    ],
+    ids=["lede-starts-with-a-name", "lede-starts-with-a-quote"],
+)
+def test_headline_then_lede_variants(text: str, title: str, lede: str) -> None:
+    article = digest(text)
+    assert (article.title, article.lede) == (title, lede)
+
+
+def test_a_long_first_line_without_full_stop_is_the_lede_but_not_glued_to_the_next() -> None:
+    # Too long for a headline (over 90 characters), but short enough to look wrapped.
+    first = (
+        "The city of Tallinn added twelve night bus routes on Sunday after complaints from "
+        "shift workers"
+    )
+    article = digest(f"{first}\nIt is the biggest change since 2004.\n- Fares stay the same.\n")
+    assert article.lede == first
+    assert article.sections[0].bullets == (
+        "It is the biggest change since 2004.",
+        "Fares stay the same.",
+    )
+
+
+def test_a_bullet_without_full_stop_is_not_glued_to_the_sentence_after_it() -> None:
+    article = digest(
+        "Port Meridian will dredge its channel.\n- Costs\n- Dredging costs 40 million\n"
+        "The state pays half of it.\n- Ferries pay the rest\nMost of it comes from fares.\n"
+    )
+    assert article.sections[0].bullets == (
+        "Dredging costs 40 million",
+        "The state pays half of it.",
+        "Ferries pay the rest",
+        "Most of it comes from fares.",
+    )
+
+
+def test_a_line_stopping_on_an_article_or_preposition_goes_on() -> None:
+    article = digest(
+        f"{LEDE}\nThe new terminal will be built next to the\nOld Customs House by 2029.\n"
+        "Funding comes from\nBrussels and the port itself.\n"
+    )
+    assert article.sections[0].bullets == (
+        "The new terminal will be built next to the Old Customs House by 2029.",
+        "Funding comes from Brussels and the port itself.",
+    )
+
+
+# Hard-wrapped at 70 columns; two wraps fall before a capitalised name.
+WRAPPED = """\
+Port Meridian will dredge its northern channel this winter so that the
+larger ferries of Baltic Link can dock there from next spring, Harbour
+Master Ines Duarte told the council on Monday evening after the vote.
+
+The work costs 40 million euros, of which the state pays half and the
+port borrows the rest. Council leader Karen Lund said the loan would be
+repaid from docking fees within twelve years, and the opposition leader
+Jonas Berg called the plan "a bet on ferries that may never come".
+
+Next Steps
+Dredging starts in November and ends in March.
+The first ferry is due in April.
+"""
+
+
+def test_hard_wrapped_paragraphs_join_across_names_but_not_separate_lines() -> None:
+    article = digest(WRAPPED)
+    assert article.lede.startswith("Port Meridian will dredge")
+    assert "from next spring, Harbour Master Ines Duarte told the council" in article.lede
+    assert article.lede.endswith("after the vote.")
+    first, steps = article.sections
+    assert first.bullets == (
+        "The work costs 40 million euros, of which the state pays half and the port borrows "
+        "the rest. Council leader Karen Lund said the loan would be repaid from docking fees "
+        "within twelve years, and the opposition leader Jonas Berg called the plan "
+        '"a bet on ferries that may never come".',
+    )
+    # Short one-sentence lines under a heading are separate, wrapped text or not.
+    assert (steps.heading, steps.bullets) == (
+        "Next Steps",
+        ("Dredging starts in November and ends in March.", "The first ferry is due in April."),
+    )
+
+
+def test_separate_sentence_lines_stay_separate_in_a_blank_line_layout() -> None:
+    quotes = (
+        "“We waited forty minutes in the rain,” said commuter Liis Kask.",
+        "“The new timetable is much better,” driver Priit Saar said.",
+        "“My shift ends at three, so this changes everything for me.”",
+        "“Nobody asked the drivers first,” union chair Mart Kull added.",
+    )
+    facts = ("Twelve routes were added.", "Fares stay at two euros.", "Buses run every 20 minutes.")
+    text = (
+        f"{HEADLINE}\n\n{FIRST_SENTENCE}\n\n* What Riders Say\n"
+        + "\n".join(quotes)
+        + "\n\nKey Facts\n"
+        + "\n".join(facts)
+        + "\n"
+    )
+    article = digest(text)
+    assert [(s.heading, s.bullets) for s in article.sections] == [
+        ("What Riders Say", quotes),
+        ("Key Facts", facts),
+    ]
+    assert [q.speaker for q in article.quotes] == ["Liis Kask", "Priit Saar", None, "Mart Kull"]
+
+
+def test_a_brand_in_lower_case_starts_a_new_line_not_a_continuation() -> None:
+    article = digest(f"{LEDE}\n\nKey Facts\nSales rose 4 percent.\niPhone sales fell 2 percent.\n")
+    assert article.sections[0].bullets == ("Sales rose 4 percent.", "iPhone sales fell 2 percent.")

@@ -21,14 +21,19 @@ from bot.parse.lines import (
     Kind,
     Line,
     classify,
+    dangling,
     dash_attribution,
     ends_open,
     ends_with_quote,
     finished,
     heading_key,
+    headline,
     introduces_quote,
     metadata,
+    starts_lower,
+    starts_sentence,
     starts_with_quote,
+    strip_marker,
 )
 
 
@@ -58,23 +63,63 @@ def _blocks(text: str) -> list[list[str]]:
     return [b for b in blocks if b]
 
 
+_MAX_WRAP = 100  # text wrapped wider than this is not hard-wrapped by a tool or a person
+_SLACK = 0.9
+_NEAR = 0.85  # a line this close to the wrap column ends where a wrap would
+
+
 @dataclass
 class _Layout:
-    """How a digest lays out paragraphs: with blank lines, and how wide its lines are."""
+    """How a digest lays out paragraphs: with blank lines, and hard-wrapped or not.
+
+    ``width`` is the wrap column, or 0 when the lines are not hard-wrapped.
+    Short lines alone are no evidence (a headline and a one-line lede are
+    short too): it takes several lines that end near the same column, the
+    best of them lines that surely go on (the next starts in lower case).
+    """
 
     blank_lines: bool
     width: int
+    # A line near the column surely goes on: the text is clearly hard-wrapped.
+    sure_wraps: bool
 
-    def wrapped(self, line: str) -> bool:
-        """A line long enough that its end was probably a wrap, not a paragraph end."""
-        return self.width <= 100 and len(line) >= 0.6 * self.width
+    def cut(self, prev: Line, line: Line) -> bool:
+        """Whether ``prev`` ends where a wrap would cut it: ``line``'s first word
+        would not have fit on it. Optimal-fit wrappers (``fmt``) stop a little
+        short of the width, hence the slack."""
+        first_word = line.text.split()[0] if line.text.split() else ""
+        return self.width > 0 and prev.end_column + 1 + len(first_word) > _SLACK * self.width
+
+
+def _surely_wraps(line: str, following: str) -> bool:
+    """``following`` starts in lower case and without a marker, so ``line`` goes on there."""
+    text, _ = strip_marker(following)
+    return (
+        text == following
+        and starts_lower(following)
+        and metadata(following) is None
+        and not finished(line)
+    )
 
 
 def _layout(blocks: list[list[str]]) -> _Layout:
     lengths = sorted(len(line) for block in blocks for line in block)
-    width = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    typical = lengths[int(len(lengths) * 0.9)] if lengths else 0
+    wraps = [
+        len(line)
+        for block in blocks
+        for line, following in zip(block, block[1:], strict=False)
+        if _surely_wraps(line, following) and len(line) <= _MAX_WRAP
+    ]
+    width = max([typical, *wraps]) if typical <= _MAX_WRAP else max(wraps, default=typical)
+    near = sum(1 for n in lengths if _NEAR * width <= n <= width)
+    sure = sum(1 for n in wraps if n >= _NEAR * width)
+    # Among long unwrapped lines (bullets, links), only wrapped paragraphs
+    # (two sure wraps) show a column; one stray break does not.
+    evidence = sure >= 2 or (near >= 3 and typical <= _MAX_WRAP)
+    hard_wrapped = 0 < width <= _MAX_WRAP and evidence
     blank_lines = len(blocks) > 1 and any(len(b) > 1 for b in blocks)
-    return _Layout(blank_lines, width)
+    return _Layout(blank_lines, width if hard_wrapped else 0, hard_wrapped and sure > 0)
 
 
 def _continues(prev: Line, line: Line, layout: _Layout) -> bool:
@@ -83,17 +128,30 @@ def _continues(prev: Line, line: Line, layout: _Layout) -> bool:
         return False
     if line.kind not in (Kind.TEXT, Kind.HEADING):
         return False
-    if ends_open(prev.text) or line.text[:1].islower():
+    if ends_open(prev.text) or starts_lower(line.text):
         return True
     if starts_with_quote(line.text) and introduces_quote(prev.text):
         return True
     if finished(prev.text):
-        # A hard-wrapped paragraph may wrap exactly at a sentence end.
-        return layout.blank_lines and line.kind is Kind.TEXT and layout.wrapped(prev.last)
-    # prev stops mid-sentence: a wrapped line continues, a heading does not.
-    if line.kind is Kind.HEADING:
-        return layout.wrapped(prev.last)
-    return layout.blank_lines or layout.wrapped(prev.last)
+        return _wraps_at_sentence_end(prev, line, layout)
+    if dangling(prev.text):
+        return True  # "... dredge the" / "Northern Channel on Monday."
+    if starts_sentence(line.text):
+        return False  # a headline or a bullet without its full stop, then a new sentence
+    # A name or a number after a line that stops mid-clause: a wrap only where
+    # the line reaches the wrap column (a heading after it stays a heading).
+    return layout.cut(prev, line)
+
+
+def _wraps_at_sentence_end(prev: Line, line: Line, layout: _Layout) -> bool:
+    """A new sentence on the next line continues the paragraph only in clearly
+    hard-wrapped text with blank lines between paragraphs (without them, a line
+    end after a full stop is the only sign of a paragraph end), and only after
+    a line that already wrapped or that a wrap would have cut there; otherwise
+    separate one-sentence lines (quotes, facts) stay separate bullets."""
+    if not (layout.blank_lines and layout.sure_wraps and line.kind is Kind.TEXT):
+        return False
+    return prev.spans_lines or layout.cut(prev, line)
 
 
 def _join_wrapped(lines: list[Line], layout: _Layout) -> list[Line]:
@@ -103,6 +161,7 @@ def _join_wrapped(lines: list[Line], layout: _Layout) -> list[Line]:
         if prev is not None and _continues(prev, line, layout):
             prev.text = f"{prev.text} {line.text}"
             prev.last = line.text
+            prev.end_column = line.end_column
             continue
         out.append(line)
     return out
@@ -155,15 +214,25 @@ def _set_meta(result: Outline, key: str, value: str) -> None:
         result.language = value
 
 
+def _is_headline(first: Line, second: Line) -> bool:
+    """A first line in title case (a heading) followed by text, or a short
+    sentence-case line without a full stop ("Harbour authority raises fees
+    for cruise ships") followed by a paragraph (weaker evidence, so not by a
+    bullet: a list may open with a bullet that lacks its full stop)."""
+    if first.marked or second.kind is Kind.HEADING:
+        return False
+    if first.kind is Kind.HEADING:
+        return True
+    return (
+        first.kind is Kind.TEXT
+        and second.kind is Kind.TEXT
+        and not first.spans_lines
+        and headline(first.text)
+    )
+
+
 def _assemble(result: Outline, items: list[Line]) -> None:
-    # A first line that reads as a headline, followed by text, is the title.
-    if (
-        result.title is None
-        and len(items) > 1
-        and items[0].kind is Kind.HEADING
-        and not items[0].marked
-        and items[1].kind is not Kind.HEADING
-    ):
+    if result.title is None and len(items) > 1 and _is_headline(items[0], items[1]):
         result.title = items.pop(0).text
     lede_index = next((i for i, it in enumerate(items) if it.kind is not Kind.HEADING), None)
     if lede_index is None:

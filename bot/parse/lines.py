@@ -70,9 +70,18 @@ class Line:
     text: str
     marked: bool = False
     last: str = ""  # the last physical line joined into ``text``
+    # How far the last physical line reached, marker included: a hard wrap
+    # happens near the wrap column, so this is what the column is compared to.
+    end_column: int = 0
 
     def __post_init__(self) -> None:
         self.last = self.last or self.text
+        self.end_column = self.end_column or len(self.last)
+
+    @property
+    def spans_lines(self) -> bool:
+        """Whether wrapped physical lines were joined into this one."""
+        return self.text != self.last
 
 
 def strip_marker(line: str) -> tuple[str, bool]:
@@ -115,8 +124,8 @@ def classify(raw: str) -> Line:
     if not text:
         return Line(Kind.EMPTY_ITEM, "")
     if is_heading(text):
-        return Line(Kind.HEADING, clean_heading(text), marked)
-    return Line(Kind.ITEM if marked else Kind.TEXT, text, marked)
+        return Line(Kind.HEADING, clean_heading(text), marked, end_column=len(raw))
+    return Line(Kind.ITEM if marked else Kind.TEXT, text, marked, end_column=len(raw))
 
 
 def clean_heading(text: str) -> str:
@@ -186,3 +195,72 @@ def ends_open(text: str) -> bool:
 def finished(text: str) -> bool:
     """Whether a line ends a sentence."""
     return text.rstrip(_CLOSERS)[-1:] in (".", "!", "?", "…")
+
+
+# Words no sentence or headline ends on: a line that stops on one of them was
+# cut mid-sentence, whatever its length ("... dredge the" / "Northern Channel").
+_DANGLING = frozenset(
+    """
+    a an the and or nor of to with by from for at into onto than whose their its our my your
+    """.split()
+)
+# Capitalised words that only start a sentence; mid-sentence they are written
+# in lower case, so a line that begins with one begins a new sentence. Months,
+# weekdays and "I" are capitalised anywhere, so they are not here.
+_SENTENCE_STARTERS = frozenset(
+    """
+    the a an this that these those it its he she they we you there here but and or so yet
+    however meanwhile still also then now today yesterday tomorrow in on at after before when
+    while as if though although since because during despite for with without by from to of
+    what who why how where which some many most all both each every no not his her their our
+    my your one two three four five six seven eight nine ten last earlier later according
+    speaking asked under over until unlike like instead once
+    """.split()
+)
+_FIRST_WORD_RE = regex.compile(r"[\p{L}\p{M}’']+")
+
+
+def starts_lower(text: str) -> bool:
+    """A line that starts with a lower-case word, so mid-sentence ("channel on
+    Monday"); a brand like "iPhone" or "eBay" may start a sentence and does not count."""
+    return bool(_LOWER_START_RE.match(text))
+
+
+_LOWER_START_RE = regex.compile(r"\p{Ll}+(?![\p{Lu}\p{N}])")
+
+
+def dangling(text: str) -> bool:
+    """A line that stops on an article, conjunction or preposition ("... by the")."""
+    words = text.split()
+    return bool(words) and words[-1].casefold() in _DANGLING
+
+
+def starts_sentence(text: str) -> bool:
+    """A line whose first word is capitalised only because a sentence starts there."""
+    m = _FIRST_WORD_RE.match(text)
+    if m is None:
+        return False
+    return m.group(0)[0].isupper() and m.group(0).casefold() in _SENTENCE_STARTERS
+
+
+def headline(text: str) -> bool:
+    """A line that reads as a sentence-case headline ("Harbour raises fees for cruise ships").
+
+    Short, starting with a capital, one clause with no sentence-ending or
+    clause-opening punctuation at its end, and not stopping on "the" or "of".
+    """
+    words = text.split()
+    return (
+        len(text) <= _MAX_HEADLINE
+        and 2 <= len(words) <= 14
+        and (text[0].isupper() or text[0].isdigit())
+        and not finished(text)
+        and not ends_open(text)
+        and not dangling(text)
+        and not _MID_SENTENCE_END_RE.search(text)
+    )
+
+
+_MAX_HEADLINE = 90
+# A full stop, question or exclamation mark followed by another sentence.
+_MID_SENTENCE_END_RE = regex.compile(r"[.!?…][”\"’»)]?\s+\p{Lu}")
