@@ -91,3 +91,27 @@ def test_trailing_tag_run_leaves_the_bullet_and_joins_the_hashtags() -> None:
     )
     assert article.sections[-1].bullets[-1] == "The team will publish its data openly."
     assert article.hashtags[:2] == ("Glaciers", "Alps")
+
+
+@pytest.mark.parametrize("marker", ["- ", "• ", "* ", "1. ", "– "])
+def test_a_closing_hashtag_line_with_a_list_marker_is_only_hashtags(marker: str) -> None:
+    article = parse_text(
+        f"{LEDE}\n- Talks\n- Unions meet the operator on Monday.\n"
+        f"{marker}#Rail #Streik #night_trains #Łódź #鉄道\n",
+        "digest",
+        "t",
+    )
+    assert [(s.heading, s.bullets) for s in article.sections] == [
+        ("Talks", ("Unions meet the operator on Monday.",))
+    ]
+    assert article.hashtags == ("Rail", "Streik", "night_trains", "Łódź", "鉄道")
+
+
+def test_a_marked_labelled_tag_line_and_a_marked_heading_with_a_tag() -> None:
+    article = parse_text(
+        f"{LEDE}\n- #Rail Update\n- Trains run again.\n• Tags: Rail Strike, Unions\n", "digest", "t"
+    )
+    assert [(s.heading, s.bullets) for s in article.sections] == [
+        ("#Rail Update", ("Trains run again.",))
+    ]
+    assert article.hashtags == ("Rail", "RailStrike", "Unions")

@@ -176,7 +176,7 @@ def outline(text: str) -> Outline:
     for block in blocks:
         block_lines: list[Line] = []
         for raw in block:
-            tags = hashtag_line(raw)
+            tags = _tag_line(raw)
             if tags is not None:
                 result.tags.extend(tags)
                 continue
@@ -201,6 +201,16 @@ def outline(text: str) -> Outline:
         items.extend(_join_wrapped(block_lines, layout))
     _assemble(result, items)
     return result
+
+
+def _tag_line(raw: str) -> list[str] | None:
+    """The tags of a line made only of hashtags, list marker or not: a closing
+    "- #EU #tech" is the article's tags, not a bullet of its own."""
+    tags = hashtag_line(raw)
+    if tags is None:
+        text, marked = strip_marker(raw)
+        tags = hashtag_line(text) if marked and text else None
+    return tags
 
 
 def _set_meta(result: Outline, key: str, value: str) -> None:
