@@ -175,3 +175,47 @@ def test_speaker_is_never_a_pronoun() -> None:
         "- “We will build the dikes first,” he said.\n- “And then the dunes come next,” she said.\n"
     )
     assert all(speaker not in ("he", "she", "they", "He", "She") for _, speaker in found)
+
+
+# A role, then the holder's name set off by commas: the name is the speaker.
+SURVEY = "The dune survey is finished for this winter"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"The island warden, Ines Holm, said: “{SURVEY}.”",
+        f"The island warden, Ines Holm, warned: «{SURVEY}.»",
+        f'"{SURVEY}," the island warden, Ines Holm, said.',
+        f"„{SURVEY}“, the island’s warden, Ines Holm, added on Friday.",
+        f"Her deputy, Ines Holm, told reporters: “{SURVEY}.”",
+        # A capitalised word in the role is not the speaker.
+        f"The Amrum warden, Ines Holm, said: “{SURVEY}.”",
+        f"Amrum’s chief warden, Ines Holm, stated,\n“{SURVEY}.”",
+        # The sentence before the quote names her.
+        f"The island warden, Ines Holm, said the count was done. “{SURVEY}.”",
+    ],
+)
+def test_a_name_in_apposition_to_a_role_is_the_speaker(text: str) -> None:
+    assert quotes(text) == [(SURVEY, "Ines Holm")]
+
+
+def test_a_name_in_apposition_is_the_subject_for_pronouns_and_roles() -> None:
+    text = (
+        "- The park director, Ines Holm, inspected the dunes with Jonas Mertens.\n"
+        f"- “{SURVEY},” she said.\n"
+        "- “Every island will get the same help this time,” the director said.\n"
+    )
+    assert quotes(text) == [
+        (SURVEY, "Ines Holm"),
+        ("Every island will get the same help this time", "Ines Holm"),
+    ]
+
+
+def test_forms_around_an_appositive_that_already_worked_still_do() -> None:
+    assert quotes(f"Holm, the island warden, warned: “{SURVEY}.”") == [(SURVEY, "Holm")]
+    assert quotes(f"After the count, Ines Holm, the warden, said: “{SURVEY}.”") == [
+        (SURVEY, "Ines Holm")
+    ]
+    # A place between commas is no speaker, and a role alone names nobody.
+    assert quotes(f"In Wyk, the warden said: “{SURVEY}.”") == [(SURVEY, None)]

@@ -6,10 +6,11 @@ attribution around it, in the forms news prose uses:
 
 * after the quote: ``“…,” Putin said`` / ``“…,” said Tomas Keller`` /
   ``“…,” association chair Tomas Keller added`` / ``“…,” according to X`` /
-  ``“…” — Jane Doe``;
+  ``“…,” the mayor, Ana Ruiz, said`` / ``“…” — Jane Doe``;
 * before it: ``Trump stated, “…”`` (also across a line break),
-  ``Keller, a major donor, added: “…”``, ``Smith said the economy was “…”``,
-  ``Keller: “…”``, ``According to X, “…”``, ``Zelensky in his address: “…”``;
+  ``Keller, a major donor, added: “…”``, ``The mayor, Ana Ruiz, warned: “…”``,
+  ``Smith said the economy was “…”``, ``Keller: “…”``, ``According to X, “…”``,
+  ``Zelensky in his address: “…”``;
 * a pronoun (``“…,” she said``) is resolved to the person most recently named
   as a speaker or as the subject of a sentence whose gender agrees (from a
   title or a first name), and a role (``the minister said``) to the last
@@ -122,11 +123,27 @@ _L_ROLE = regex.compile(
     rf"(?i:the)\s+(?:{_LOWER_WORD}\s+){{0,3}}{_ROLE}\s+(?:{_ADV}\s+)?{_VERB}{_NO_QUOTES}{{0,200}}$"
 )
 _SPEECH_SENTENCE = regex.compile(rf"(?P<name>{NAME_RUN}){_APPOSITIVE}\s+(?:{_ADV}\s+)?{_VERB}")
+# "the mayor, Ana Ruiz, said" / "The club's manager, Tom Hale, warned": a noun
+# phrase with a determiner or a possessive, then the name set off by commas.
+# The name renames the role, so it is the speaker (and holds the role).
+_ROLE_PHRASE = (
+    r"(?P<desc>(?<![\p{L}\p{M}])(?:(?i:the|a|an|his|her|its|their|our|my|your)"
+    r"|\p{Lu}[\p{L}\p{M}\-]*[’']s)(?:\s+[\p{L}\p{M}\-’']+){1,4})"
+)
+_ROLE_APPOSITIVE = rf"{_ROLE_PHRASE}\s*,\s*(?P<name>{NAME_RUN})\s*,\s+(?:{_ADV}\s+)?{_VERB}"
+_R_ROLE_NAME = regex.compile(rf"{_LEAD}{_ROLE_APPOSITIVE}")
+_L_ROLE_NAME = regex.compile(rf"{_ROLE_APPOSITIVE}{_NO_QUOTES}{{0,200}}$")
+_ROLE_SPEECH_SENTENCE = regex.compile(_ROLE_APPOSITIVE)
 
 # A name followed, possibly after ", who", ", however," or an auxiliary, by a lowercase word.
 _SUBJECT_RE = regex.compile(
     rf"(?<![\p{{L}}\p{{M}}])(?P<name>{NAME_RUN})"
     rf"(?P<rel>,\s+who\b)?(?:,\s*\p{{Ll}}+,)?\s+"
+    rf"(?:(?:has|have|had|is|was|also|{_ADV})\s+)*(?P<verb>\p{{Ll}}+)"
+)
+# "The mayor, Ana Ruiz, visited the shelters": the name renames the subject.
+_ROLE_SUBJECT_RE = regex.compile(
+    rf"{_ROLE_PHRASE}\s*,\s*(?P<name>{NAME_RUN})\s*,\s+"
     rf"(?:(?:has|have|had|is|was|also|{_ADV})\s+)*(?P<verb>\p{{Ll}}+)"
 )
 _CLAUSE_START_RE = regex.compile(r"[,;:]\s|[—–]\s?")
@@ -213,19 +230,15 @@ class _People:
         self.known: dict[str, _Person] = {}
         self.history: list[_Person] = []
         for paragraph in paragraphs:
-            for m in _SUBJECT_RE.finditer(paragraph.masked):
-                run = m.group("name")
-                name = strip_titles(run)
-                if not name:
-                    continue
+            for subject in _subject_candidates(paragraph.masked, 0, len(paragraph.masked)):
                 evidence = (
-                    has_title(run)
-                    or m.group("rel")
-                    or m.group("verb") in PERSON_VERBS
-                    or is_first_name(name.split()[0])
+                    has_title(subject.run)
+                    or subject.relative
+                    or subject.verb in PERSON_VERBS
+                    or is_first_name(subject.name.split()[0])
                 )
                 if evidence:
-                    self.register(run, name)
+                    self.register(subject.run, subject.name)
 
     def register(self, run: str, name: str) -> _Person:
         key = last_name(name).casefold()
@@ -278,13 +291,17 @@ class _Found:
 def _named(m: regex.Match[str] | None) -> _Found | None:
     if m is None:
         return None
-    name = strip_titles(m.group("name"))
-    return _Found(name=name, run=m.group("name"), end=m.end()) if name else None
+    run = m.group("name")
+    name = strip_titles(run)
+    if name and "desc" in m.re.groupindex:
+        # "the mayor, Ana Ruiz,": the role words count as her titles.
+        run = " ".join([*(w for w in m.group("desc").split() if is_title_word(w)), run])
+    return _Found(name=name, run=run, end=m.end()) if name else None
 
 
 def _attribute_right(context: str) -> _Found | None:
     """An attribution in the text after a quote."""
-    for pattern in (_R_DASH, _R_VERB_NAME, _R_NAME_VERB, _R_ACCORDING):
+    for pattern in (_R_DASH, _R_VERB_NAME, _R_NAME_VERB, _R_ACCORDING, _R_ROLE_NAME):
         found = _named(pattern.search(context))
         if found:
             return found
@@ -299,7 +316,15 @@ def _attribute_right(context: str) -> _Found | None:
 
 def _attribute_left(context: str) -> _Found | None:
     """An attribution in the text before a quote (same sentence)."""
-    for pattern in (_L_NAME_VERB, _L_VERB_NAME, _L_NAME_COLON, _L_ACCORDING, _L_SUBJECT_COLON):
+    patterns = (
+        _L_NAME_VERB,
+        _L_ROLE_NAME,
+        _L_VERB_NAME,
+        _L_NAME_COLON,
+        _L_ACCORDING,
+        _L_SUBJECT_COLON,
+    )
+    for pattern in patterns:
         found = _named(pattern.search(context))
         if found:
             return found
@@ -323,19 +348,45 @@ def _in_subject_position(paragraph: _Paragraph, name_start: int) -> bool:
     return not any(w.strip(".,").casefold() in _OBJECT_MARKERS for w in words)
 
 
+@dataclass
+class _Subject:
+    """A name followed by a verb: who may be the subject of a sentence."""
+
+    run: str  # the capitalised run, with the role words of an appositive
+    name: str
+    verb: str
+    relative: bool  # "Ruiz, who ..., said": a person for sure
+    start: int  # where the subject starts (the role, for an appositive)
+
+
+def _subject_candidates(masked: str, after: int, before: int) -> list[_Subject]:
+    """Names followed by a verb ("Putin stressed", "Ruiz, who ..., said"), and
+    roles renamed by their holder ("the mayor, Ana Ruiz, visited"), in order."""
+    found = []
+    for m in _SUBJECT_RE.finditer(masked, after, before):
+        name = strip_titles(m.group("name"))
+        if name:
+            found.append(
+                _Subject(m.group("name"), name, m.group("verb"), bool(m.group("rel")), m.start())
+            )
+    for m in _ROLE_SUBJECT_RE.finditer(masked, after, before):
+        named = _named(m)
+        if named and named.name and named.run:
+            found.append(_Subject(named.run, named.name, m.group("verb"), False, m.start()))
+    return sorted(found, key=lambda subject: subject.start)
+
+
 def _subjects(
     paragraph: _Paragraph, people: _People, after: int, before: int
 ) -> list[tuple[str, str]]:
     found = []
-    for m in _SUBJECT_RE.finditer(paragraph.masked, after, before):
-        run = m.group("name")
-        name = strip_titles(run)
-        if not name or m.group("verb") in _NOT_SUBJECT_VERBS:
+    for subject in _subject_candidates(paragraph.masked, after, before):
+        if subject.verb in _NOT_SUBJECT_VERBS:
             continue
-        if not (m.group("rel") or _in_subject_position(paragraph, m.start("name"))):
+        if not (subject.relative or _in_subject_position(paragraph, subject.start)):
             continue
-        if people.is_person(name) or has_title(run):
-            found.append((run, name))
+        if people.is_person(subject.name) or has_title(subject.run):
+            found.append((subject.run, subject.name))
     return found
 
 
@@ -363,7 +414,11 @@ def _previous_sentence_speaker(paragraph: _Paragraph, start: int) -> _Found | No
     if paragraph.masked[sentence_start:start].strip() or sentence_start == 0:
         return None
     previous_start = paragraph.sentence_start(sentence_start - 1)
-    return _named(_SPEECH_SENTENCE.search(paragraph.masked, previous_start, sentence_start))
+    for pattern in (_SPEECH_SENTENCE, _ROLE_SPEECH_SENTENCE):
+        found = _named(pattern.search(paragraph.masked, previous_start, sentence_start))
+        if found:
+            return found
+    return None
 
 
 def _resolve(found: _Found | None, people: _People) -> str | None:
