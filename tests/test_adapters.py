@@ -395,7 +395,7 @@ def test_linkedin_post_with_version_headers_and_little_text(tmp_path: Path) -> N
         receipt = run(publish(acct, plan("linkedin", "headline")))
     (post,) = server.posts
     assert post["author"] == "urn:li:organization:1"
-    assert "{hashtag|#|Ferries}" in post["commentary"]
+    assert r"{hashtag|\#|Ferries}" in post["commentary"]
     assert post["lifecycleState"] == "PUBLISHED"
     assert receipt.segments[0].remote_id == "urn:li:share:7000"
 

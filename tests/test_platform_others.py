@@ -107,7 +107,7 @@ def test_slack_escaping_and_counting() -> None:
 def test_linkedin_little_format() -> None:
     text = "Road_works (phase 2) at #Aldermoor: see https://example.com/a_b @noon {x} [y] <z> *~|\\"
     assert escape_linkedin(text) == (
-        r"Road\_works \(phase 2\) at {hashtag|#|Aldermoor}: see https://example.com/a\_b "
+        r"Road\_works \(phase 2\) at {hashtag|\#|Aldermoor}: see https://example.com/a\_b "
         r"\@noon \{x\} \[y\] \<z\> \*\~\|\\"
     )
 
@@ -115,7 +115,7 @@ def test_linkedin_little_format() -> None:
 def test_linkedin_counts_the_escaped_text() -> None:
     linkedin = get_platform("linkedin")
     assert linkedin.count("a_b") == 4
-    assert linkedin.count("#Tag") == len("{hashtag|#|Tag}")
+    assert linkedin.count("#Tag") == len(r"{hashtag|\#|Tag}")
     assert linkedin.fits("a" * 3000)
     assert not linkedin.fits("a" * 2999 + "(")
 

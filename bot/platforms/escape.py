@@ -63,13 +63,14 @@ def escape_linkedin(text: str) -> str:
     """LinkedIn "little" text: reserved characters escaped, #tags as hashtag templates.
 
     The Posts API docs: "All reserved characters need to be escaped with a
-    backslash"; a hashtag is written ``{hashtag|#|Tag}``.
+    backslash"; a hashtag is the template ``{hashtag|\\#|Tag}``, whose ``#``
+    is escaped like any other.
     """
     out = []
     last = 0
     for m in _HASHTAG_RE.finditer(text):
         out.append(_LITTLE_RESERVED_RE.sub(r"\\\1", text[last : m.start()]))
-        out.append("{hashtag|#|" + m.group(1) + "}")
+        out.append("{hashtag|\\#|" + m.group(1) + "}")
         last = m.end()
     out.append(_LITTLE_RESERVED_RE.sub(r"\\\1", text[last:]))
     return "".join(out)
