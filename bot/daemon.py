@@ -61,6 +61,10 @@ log = logging.getLogger(__name__)
 LEAD = timedelta(seconds=4.5)
 SOURCE_TTL = 30.0  # re-read a source at most this often
 ENQUEUE_RETRY = 5.0  # seconds before a slot the database refused is enqueued again
+# A row is claimed this long before it is due and sent at its time: the claim
+# (a database write, queued behind whatever the writer is doing) is then not
+# between the due moment and the request (fire lag p99 27 ms -> see BENCHMARKS.md).
+CLAIM_AHEAD = 0.05
 
 
 @dataclass
@@ -622,14 +626,15 @@ class Daemon:
         self.wake.clear()
         capacity = self.options.concurrency - len(self.inflight)
         rows = []
-        looked = time.time()  # rows due after this were not yet due for this claim
+        # Rows due after ``horizon`` were not yet taken by this claim.
+        horizon = time.time() + CLAIM_AHEAD
         if capacity > 0:
             busy = Counter(self.inflight_accounts.values())
             rows = await outbox.run(
                 partial(
                     outbox.claim,
                     capacity,
-                    looked,
+                    horizon,
                     self.options.per_account,
                     busy,
                     skip=list(self.inflight),  # its own, even if their lease lapsed
@@ -649,17 +654,20 @@ class Daemon:
         timeout = self.options.poll
         if len(self.inflight) < self.options.concurrency:
             due = await asyncio.to_thread(outbox.next_due)
-            # A row due after the claim looked is claimed at its time (at once
-            # if that has passed meanwhile); one due before was left for a
-            # reason (its account is busy) and a finished send will wake us.
-            if due is not None and due > looked:
-                timeout = min(timeout, max(0.0, due - time.time()))
+            # A row due after the claim's horizon is claimed just ahead of its
+            # time (at once if that has passed meanwhile); one due before was
+            # left for a reason (its account is busy) and a finished send wakes us.
+            if due is not None and due > horizon:
+                timeout = min(timeout, max(0.0, due - CLAIM_AHEAD - time.time()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), timeout)
 
     async def _publish(self, row: Any) -> None:
         assert self.publisher is not None
         try:
+            early = row.due_at - time.time()
+            if early > 0:  # claimed ahead (``CLAIM_AHEAD``): sent at its time, not before
+                await asyncio.sleep(early)
             await self.publisher.publish_row(row)
         except StoreError as exc:  # the outcome could not be recorded within the lease
             log.warning("row %d: %s; it resumes from its last recorded part", row.id, exc)

@@ -150,6 +150,11 @@ def test_slots_fire_on_time_one_post_each(
     assert all(started - 1 <= datetime.fromisoformat(r.slot).timestamp() <= stopped for r in sent)
     assert all(r.updated_at >= r.due_at for r in sent)
     assert len(servers[1].messages) == len(sent)
+    # Rows are claimed a little ahead of their time, but no request leaves early.
+    arrivals = sorted(q.arrived for q in servers[1].received if q.path.endswith("/sendMessage"))
+    assert len(arrivals) == len(sent)
+    for arrived, due in zip(arrivals, sorted(r.due_at for r in sent), strict=True):
+        assert due <= arrived < due + 1.0
     assert len({r.article_id for r in rows}) == len(rows)
     # Slots are enqueued a few seconds ahead; those not yet due wait, unsent.
     waiting = [r for r in rows if r.status == "pending"]

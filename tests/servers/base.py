@@ -43,6 +43,7 @@ class Request:
     body: bytes
     match: re.Match[str] | None = None
     raw_query: str = ""  # as sent, repeated names and all (the query dict keeps the first)
+    arrived: float = field(default_factory=time.time)  # wall time the request was read
 
     @property
     def json(self) -> Any:
