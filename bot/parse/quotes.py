@@ -34,6 +34,7 @@ import regex
 
 from bot.models import Quote
 from bot.parse.firstnames import gender_of, is_first_name
+from bot.parse.lazyregex import LazyPattern
 from bot.parse.names import (
     NAME_RUN,
     PERSON_VERBS,
@@ -84,45 +85,45 @@ _ROLE_NOUNS = (
 _ROLE = "(?P<role>" + "|".join(_ROLE_NOUNS) + ")"
 _LEAD = r"^\s*[,.!?;]?\s*"
 
-_R_PRONOUN = regex.compile(rf"{_LEAD}(?P<pro>(?i:he|she|they))\s+(?:{_ADV}\s+)?{_VERB}")
-_R_VERB_NAME = regex.compile(
+_R_PRONOUN = LazyPattern(rf"{_LEAD}(?P<pro>(?i:he|she|they))\s+(?:{_ADV}\s+)?{_VERB}")
+_R_VERB_NAME = LazyPattern(
     rf"{_LEAD}{_VERB}\s+(?:(?:{_LOWER_WORD}|\p{{Lu}}[\p{{L}}]*[’']s)\s+){{0,4}}(?P<name>{NAME_RUN})"
 )
 # "of the Finnish Meteorological Institute" after a name is an affiliation.
 _AFFILIATION = rf"(?:\s+(?:of|from|at)\s+(?:the\s+)?{NAME_RUN})?"
-_R_NAME_VERB = regex.compile(
+_R_NAME_VERB = LazyPattern(
     rf"{_LEAD}(?:[\p{{L}}\-’']+\s+){{0,5}}?"
     rf"(?P<name>{NAME_RUN}){_AFFILIATION}{_APPOSITIVE}\s+(?:{_ADV}\s+)?{_VERB}"
 )
-_R_ROLE = regex.compile(
+_R_ROLE = LazyPattern(
     rf"{_LEAD}(?i:the)\s+(?:{_LOWER_WORD}\s+){{0,3}}{_ROLE}\s+(?:{_ADV}\s+)?{_VERB}"
 )
-_R_ACCORDING = regex.compile(
+_R_ACCORDING = LazyPattern(
     rf"{_LEAD}[Aa]ccording\s+to\s+(?:{_LOWER_WORD}\s+){{0,4}}(?P<name>{NAME_RUN})"
 )
-_R_DASH = regex.compile(rf"^\s*[—―–-]\s*(?P<name>{NAME_RUN})")
+_R_DASH = LazyPattern(rf"^\s*[—―–-]\s*(?P<name>{NAME_RUN})")
 
-_L_NAME_VERB = regex.compile(
+_L_NAME_VERB = LazyPattern(
     rf"(?P<name>{NAME_RUN}){_AFFILIATION}{_APPOSITIVE}\s+(?:{_ADV}\s+)?{_VERB}{_NO_QUOTES}{{0,200}}$"
 )
-_L_VERB_NAME = regex.compile(
+_L_VERB_NAME = LazyPattern(
     rf"{_VERB}\s+(?:[\p{{L}}\-]+\s+){{0,3}}?(?P<name>{NAME_RUN})"
     rf"(?:\s+(?:of|from|at)\s+{_NO_QUOTES.replace(']', ',:]')}{{1,80}})?\s*[,:]\s*$"
 )
-_L_NAME_COLON = regex.compile(rf"^\s*(?:[\p{{L}}\-’']+\s+){{0,4}}?(?P<name>{NAME_RUN})\s*:\s*$")
-_L_SUBJECT_COLON = regex.compile(
+_L_NAME_COLON = LazyPattern(rf"^\s*(?:[\p{{L}}\-’']+\s+){{0,4}}?(?P<name>{NAME_RUN})\s*:\s*$")
+_L_SUBJECT_COLON = LazyPattern(
     rf"^\s*(?:[\p{{L}}\-’']+\s+){{0,3}}?(?P<name>{NAME_RUN})\s+\p{{Ll}}{_NO_QUOTES}*:\s*$"
 )
-_L_ACCORDING = regex.compile(
+_L_ACCORDING = LazyPattern(
     rf"[Aa]ccording\s+to\s+(?:{_LOWER_WORD}\s+){{0,4}}(?P<name>{NAME_RUN})\s*,\s*$"
 )
-_L_PRONOUN = regex.compile(
+_L_PRONOUN = LazyPattern(
     rf"(?<![\p{{L}}])(?P<pro>(?i:he|she|they))\s+(?:{_ADV}\s+)?{_VERB}{_NO_QUOTES}{{0,200}}$"
 )
-_L_ROLE = regex.compile(
+_L_ROLE = LazyPattern(
     rf"(?i:the)\s+(?:{_LOWER_WORD}\s+){{0,3}}{_ROLE}\s+(?:{_ADV}\s+)?{_VERB}{_NO_QUOTES}{{0,200}}$"
 )
-_SPEECH_SENTENCE = regex.compile(rf"(?P<name>{NAME_RUN}){_APPOSITIVE}\s+(?:{_ADV}\s+)?{_VERB}")
+_SPEECH_SENTENCE = LazyPattern(rf"(?P<name>{NAME_RUN}){_APPOSITIVE}\s+(?:{_ADV}\s+)?{_VERB}")
 # "the mayor, Ana Ruiz, said" / "The club's manager, Tom Hale, warned": a noun
 # phrase with a determiner or a possessive, then the name set off by commas.
 # The name renames the role, so it is the speaker (and holds the role).
@@ -131,18 +132,18 @@ _ROLE_PHRASE = (
     r"|\p{Lu}[\p{L}\p{M}\-]*[’']s)(?:\s+[\p{L}\p{M}\-’']+){1,4})"
 )
 _ROLE_APPOSITIVE = rf"{_ROLE_PHRASE}\s*,\s*(?P<name>{NAME_RUN})\s*,\s+(?:{_ADV}\s+)?{_VERB}"
-_R_ROLE_NAME = regex.compile(rf"{_LEAD}{_ROLE_APPOSITIVE}")
-_L_ROLE_NAME = regex.compile(rf"{_ROLE_APPOSITIVE}{_NO_QUOTES}{{0,200}}$")
-_ROLE_SPEECH_SENTENCE = regex.compile(_ROLE_APPOSITIVE)
+_R_ROLE_NAME = LazyPattern(rf"{_LEAD}{_ROLE_APPOSITIVE}")
+_L_ROLE_NAME = LazyPattern(rf"{_ROLE_APPOSITIVE}{_NO_QUOTES}{{0,200}}$")
+_ROLE_SPEECH_SENTENCE = LazyPattern(_ROLE_APPOSITIVE)
 
 # A name followed, possibly after ", who", ", however," or an auxiliary, by a lowercase word.
-_SUBJECT_RE = regex.compile(
+_SUBJECT_RE = LazyPattern(
     rf"(?<![\p{{L}}\p{{M}}])(?P<name>{NAME_RUN})"
     rf"(?P<rel>,\s+who\b)?(?:,\s*\p{{Ll}}+,)?\s+"
     rf"(?:(?:has|have|had|is|was|also|{_ADV})\s+)*(?P<verb>\p{{Ll}}+)"
 )
 # "The mayor, Ana Ruiz, visited the shelters": the name renames the subject.
-_ROLE_SUBJECT_RE = regex.compile(
+_ROLE_SUBJECT_RE = LazyPattern(
     rf"{_ROLE_PHRASE}\s*,\s*(?P<name>{NAME_RUN})\s*,\s+"
     rf"(?:(?:has|have|had|is|was|also|{_ADV})\s+)*(?P<verb>\p{{Ll}}+)"
 )
