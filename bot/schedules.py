@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,12 +57,16 @@ class PostSpec:
     hashtags: int | None = None
 
 
+# Most sources send no headers: they all share this one read-only mapping.
+_NO_HEADERS: Mapping[str, str | Secret] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
     kind: str  # "folder" | "feed" | "http_json"
     location: str  # an absolute folder path or a URL
     # Header values that came from ${VAR} references are Secrets: never printed.
-    headers: dict[str, str | Secret] = field(default_factory=dict)
+    headers: Mapping[str, str | Secret] = field(default_factory=lambda: _NO_HEADERS)
     max_bytes: int = 5 * 1024 * 1024
     timeout: float = 20.0
 
@@ -186,10 +191,17 @@ def load_schedules(
     return schedules, problems
 
 
-def load_schedule(path: Path, settings: Settings) -> tuple[Schedule | None, list[ConfigError]]:
-    """One schedule file, or the list of everything wrong with it."""
+def load_schedule(
+    path: Path | str, settings: Settings
+) -> tuple[Schedule | None, list[ConfigError]]:
+    """One schedule file, or the list of everything wrong with it.
+
+    Given as text, that same string object becomes the schedule's ``path``
+    (a daemon with thousands of files holds each path once, not twice).
+    """
+    text = str(path)
     try:
-        located = load_yaml(path)
+        located = load_yaml(Path(text))
     except ConfigError as exc:
         return None, [exc]
     data = located.data
@@ -200,7 +212,7 @@ def load_schedule(path: Path, settings: Settings) -> tuple[Schedule | None, list
             )
         ]
     problems = [_schema_error(located, error) for error in _validator().iter_errors(data)]
-    checker = _Checker(located, settings)
+    checker = _Checker(located, settings, text)
     schedule = checker.build()
     problems += checker.problems
     unique = {(p.line, p.col, p.message): p for p in problems}
@@ -249,9 +261,10 @@ def _schema_error(located: Located, error: Any) -> ConfigError:
 class _Checker:
     """The checks a schema cannot make, collecting every problem found."""
 
-    def __init__(self, located: Located, settings: Settings) -> None:
+    def __init__(self, located: Located, settings: Settings, path: str) -> None:
         self.located = located
         self.settings = settings
+        self.path = path
         self.data: dict[str, Any] = located.data
         self.problems: list[ConfigError] = []
 
@@ -260,7 +273,6 @@ class _Checker:
 
     def build(self) -> Schedule | None:
         data = self.data
-        path = self.located.path
         timezone = str(data.get("timezone") or self.settings.timezone)
         if not isinstance(data.get("timezone", ""), str):
             timezone = self.settings.timezone
@@ -282,8 +294,9 @@ class _Checker:
         if self.problems or source is None:
             return None
         return Schedule(
-            name=str(data.get("name") or path.stem),  # the schema checked its type
-            path=str(path),
+            # The schema checked its type; the default is the file's stem.
+            name=str(data.get("name") or os.path.splitext(os.path.basename(self.path))[0]),
+            path=self.path,
             timezone=sys.intern(timezone),  # shared by thousands of schedules
             source=source,
             rules=tuple(rules),
@@ -362,7 +375,7 @@ class _Checker:
             timeout.total_seconds() if timeout else 20.0,
         )
 
-    def _headers(self, headers: Any) -> dict[str, str | Secret]:
+    def _headers(self, headers: Any) -> Mapping[str, str | Secret]:
         """Request headers, ``${VAR}`` references filled in from the environment."""
         resolved: dict[str, str | Secret] = {}
         for name, value in (headers or {}).items() if isinstance(headers, dict) else ():
@@ -374,7 +387,7 @@ class _Checker:
                     "(set it in the environment or in .env beside postbot.yaml)",
                 )
             resolved[str(name)] = Secret(text, used[0]) if used else text
-        return resolved
+        return resolved or _NO_HEADERS
 
     def _posts(self) -> list[PostSpec]:
         posts = []
