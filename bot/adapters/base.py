@@ -320,17 +320,25 @@ class Adapter(ABC):
                 elapsed = time.monotonic() - started
                 if attempt >= limit or delay is None or elapsed + delay > self.policy.max_total:
                     raise
-                log.warning(
-                    "%s: attempt %d failed (%s); retrying in %.1fs",
-                    self.account.name,
-                    attempt,
-                    exc.message,
-                    delay,
-                )
-                await self.wait(delay, exc)
+                await self.retry_later(delay, exc, attempt)
 
-    async def wait(self, delay: float, error: PublishError) -> None:
-        """Sleep before a retry; a rate limit waited out here no longer blocks the account."""
+    async def retry_later(
+        self, delay: float, error: PublishError, attempt: int, state: str = ""
+    ) -> None:
+        """Say that attempt ``attempt`` failed, then sleep ``delay`` before the next.
+
+        ``state`` adds what the adapter knows of the post (for example that
+        its container is still unpublished). A rate limit waited out here no
+        longer blocks the account.
+        """
+        log.warning(
+            "%s: attempt %d failed (%s%s); retrying in %.1fs",
+            self.account.name,
+            attempt,
+            error.message,
+            f"; {state}" if state else "",
+            delay,
+        )
         await self.sleep(delay)
         if isinstance(error, RateLimited):
             self.blocked_until = 0.0

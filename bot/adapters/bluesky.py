@@ -230,14 +230,7 @@ class BlueskyAdapter(Adapter):
                 delay = self._delay(exc, attempt)
                 if attempt == self.policy.attempts or delay is None:
                     raise
-                log.warning(
-                    "%s: attempt %d failed (%s); retrying in %.1fs",
-                    self.account.name,
-                    attempt,
-                    exc.message,
-                    delay,
-                )
-                await self.wait(delay, exc)
+                await self.retry_later(delay, exc, attempt)
         raise AssertionError("unreachable")
 
     async def find_sent(

@@ -16,7 +16,6 @@ container twice, so postbot never relies on one.)
 from __future__ import annotations
 
 import itertools
-import logging
 from typing import Any, ClassVar
 
 import httpx
@@ -24,8 +23,6 @@ import httpx
 from bot.adapters.base import Adapter, Journal, fake_response
 from bot.errors import DeliveryUnknown, PermanentError, PublishError, TransientError
 from bot.models import PostPlan, SentSegment
-
-log = logging.getLogger(__name__)
 
 _fake_ids = itertools.count(17_900_000_000_000_000)
 API_VERSION = "v1.0"
@@ -115,14 +112,7 @@ class ThreadsAdapter(Adapter):
                         f"{exc.message}; container {container} is {status}, not published, "
                         "so the post can be tried again",
                     ) from exc
-                log.warning(
-                    "%s: attempt %d failed (%s; the container is unpublished); retrying in %.1fs",
-                    self.account.name,
-                    attempt,
-                    exc.message,
-                    delay,
-                )
-                await self.wait(delay, exc)
+                await self.retry_later(delay, exc, attempt, "the container is unpublished")
         raise AssertionError("unreachable")
 
     async def _status(self, container: str) -> str:
