@@ -45,6 +45,15 @@ def mastodon() -> Iterator[MastodonServer]:
         server.stop()
 
 
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch, pg_url: str) -> None:
+    """Secrets, loopback only, and the state on the PostgreSQL server the test cuts off."""
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("POSTBOT_NETWORK_GUARD", "loopback")
+    monkeypatch.setenv("POSTBOT_DATABASE_URL", pg_url)
+
+
 def cut_off(database_url: str, seconds: float) -> None:
     """Refuse new connections to the database and end the open ones, for ``seconds``."""
     url = make_url(database_url)
@@ -68,12 +77,8 @@ def cut_off(database_url: str, seconds: float) -> None:
 
 
 def test_a_database_outage_loses_no_slot_and_posts_each_once(
-    tmp_path: Path, pg_url: str, mastodon: MastodonServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pg_url: str, mastodon: MastodonServer
 ) -> None:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("POSTBOT_NETWORK_GUARD", "loopback")
-    monkeypatch.setenv("POSTBOT_DATABASE_URL", pg_url)
     account = {"platform": "mastodon", "base_url": mastodon.url, "token": "${MASTODON_TOKEN}"}
     config = make_project(
         tmp_path / "project",
@@ -123,13 +128,8 @@ def test_an_outcome_that_cannot_be_recorded_yet_is_recorded_when_the_database_is
     tmp_path: Path,
     pg_url: str,
     mastodon: MastodonServer,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    for name, value in SECRETS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("POSTBOT_NETWORK_GUARD", "loopback")
-    monkeypatch.setenv("POSTBOT_DATABASE_URL", pg_url)
     account = {"platform": "mastodon", "base_url": mastodon.url, "token": "${MASTODON_TOKEN}"}
     config = make_project(
         tmp_path / "project", {"news-mastodon": account}, {"outage.yaml": SCHEDULE}, articles=[]
